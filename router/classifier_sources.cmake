@@ -1,0 +1,2 @@
+# The classifier's sources (text normalisation, rules compilation, classification).
+target_sources(ekc_router PRIVATE classifier.cc)

@@ -1,0 +1,100 @@
+#pragma once
+
+// EventLog: ekc's append-only event log on RocksDB. It is the product's memory and audit trail: the
+// routing state is a fold of its records, rebuilt on every start by reading them back.
+//
+// Writing. One thread (the core thread) calls Append with records whose sequences continue the log
+// without gaps. Append only queues them and returns at once; a single writer thread owned by the log
+// takes everything queued since its last write, puts it into one rocksdb::WriteBatch and writes it with
+// one sync (group commit). When that write is durable at the configured level the writer calls each
+// Append's callback, in append order. Many appends share one fsync; the caller never waits for the disk.
+//
+// Failure is final (style.md rule 6). If a write or sync fails the log enters a failed state: the failed
+// group's callbacks and every callback still queued get the error, every later Append is refused with it,
+// and health() reports it. Nothing is retried; recovery is a restart and a replay.
+//
+// Reading. ReadFrom visits stored records in sequence order, checking each one's checksum, its key and its
+// continuity. Reading is safe on any thread, also while appends are in flight (it sees some prefix).
+//
+// Format: key = the sequence as 8 bytes big-endian; value = a small frame (format version, CRC32C of the
+// payload, payload = serialized ekc.v1.EventRecord). docs/event-log-format.md is the reference.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "base/ids.h"
+#include "ekc/v1/events.pb.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+}  // namespace rocksdb
+
+namespace ekc::storage {
+
+enum class Durability {
+  kFsync,  // acknowledge after the group's WriteBatch is synced to disk: survives power loss
+  kOs,     // acknowledge after the write reached the OS: survives a process crash, not a power loss
+};
+
+struct EventLogOptions {
+  std::string path;  // the RocksDB folder; created if missing
+  Durability durability = Durability::kFsync;
+  // Records queued and not yet written, at most. Append answers RESOURCE_EXHAUSTED past it; callers
+  // check HasRoomFor first so that they never decide what they cannot log.
+  size_t pending_records_max = 1 << 16;
+  // For tests: a RocksDB Env wrapping a fault-injecting file system. Not owned; outlives the log.
+  rocksdb::Env* env = nullptr;
+};
+
+class EventLog {
+ public:
+  // Called on the writer thread once the records of one Append are durable (status OK, `last` is the
+  // sequence of its last record) or can never be (the log's terminal error). Must not block.
+  using DurableCallback = std::function<void(Sequence last, const absl::Status& status)>;
+
+  // Opens or creates the log. Recovers the last stored sequence. Errors: the folder cannot be opened
+  // (another process holds it, permissions, corruption RocksDB detects).
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(const EventLogOptions& options);
+
+  // Writes everything already appended, then stops the writer thread and closes the database.
+  ~EventLog();
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // Queues records for the next group. Their sequences must be last_sequence()+1, +2, … (a caller bug
+  // otherwise: EKC_CHECK). Empty `records` is allowed: the callback fires once everything appended
+  // before it is durable, which lets a caller wait for "all so far". Errors: the log has failed (its
+  // terminal error), or the queue is full (RESOURCE_EXHAUSTED); the callback is then not called.
+  // Core thread only (one appending thread).
+  absl::Status Append(std::vector<ekc::v1::EventRecord> records, DurableCallback on_durable);
+
+  // True when `n` more records fit in the pending queue. Core thread only.
+  bool HasRoomFor(size_t n) const;
+
+  // The last sequence appended (queued or durable). 0 for an empty log.
+  Sequence last_sequence() const;
+  // The last sequence known durable.
+  Sequence durable_sequence() const;
+  // OK, or the terminal error after a failed write.
+  absl::Status health() const;
+
+  // Visits every stored record with sequence >= from, in order, until the end or until `visit` returns
+  // an error (which ReadFrom returns). A record that fails its checksum, does not decode, or whose key
+  // disagrees with its sequence or breaks continuity ends the read with DATA_LOSS naming the sequence.
+  absl::Status ReadFrom(Sequence from,
+                        const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const;
+
+ private:
+  struct Impl;
+  explicit EventLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ekc::storage

@@ -1,0 +1,2 @@
+# Tests of the classifier.
+target_sources(router_tests PRIVATE)

@@ -1,0 +1,2 @@
+# Tests of the routing core.
+target_sources(router_tests PRIVATE wall_test.cc)
