@@ -1,8 +1,8 @@
 #pragma once
 
 // Two assertions (style.md rule 8):
-//   EKC_CHECK  — always on, for invariants whose violation could corrupt the log or the routing state.
-//   EKC_DCHECK — debug builds only, for expensive checks.
+//   EKC_CHECK  — always on, for invariants whose violation could corrupt the log or the routing
+//   state. EKC_DCHECK — debug builds only, for expensive checks.
 // Never assert on client input, disk contents or config: answer those with an absl::Status.
 
 #include <cstdio>
@@ -20,18 +20,18 @@ namespace ekc::internal {
 
 }  // namespace ekc::internal
 
-#define EKC_CHECK(condition)                                                     \
-  do {                                                                           \
-    if (!(condition)) [[unlikely]] {                                             \
-      ::ekc::internal::CheckFailed(__FILE__, __LINE__, #condition, "");          \
-    }                                                                            \
+#define EKC_CHECK(condition)                                            \
+  do {                                                                  \
+    if (!(condition)) [[unlikely]] {                                    \
+      ::ekc::internal::CheckFailed(__FILE__, __LINE__, #condition, ""); \
+    }                                                                   \
   } while (false)
 
-#define EKC_CHECK_MSG(condition, message)                                        \
-  do {                                                                           \
-    if (!(condition)) [[unlikely]] {                                             \
-      ::ekc::internal::CheckFailed(__FILE__, __LINE__, #condition, (message));   \
-    }                                                                            \
+#define EKC_CHECK_MSG(condition, message)                                      \
+  do {                                                                         \
+    if (!(condition)) [[unlikely]] {                                           \
+      ::ekc::internal::CheckFailed(__FILE__, __LINE__, #condition, (message)); \
+    }                                                                          \
   } while (false)
 
 #ifdef NDEBUG

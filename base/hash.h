@@ -1,7 +1,7 @@
 #pragma once
 
-// Stable, platform-independent 64-bit hashing (FNV-1a). Used where a hash is persisted or compared across
-// processes: request fingerprints, state hashes, rules versions. Not for hash tables.
+// Stable, platform-independent 64-bit hashing (FNV-1a). Used where a hash is persisted or compared
+// across processes: request fingerprints, state hashes, rules versions. Not for hash tables.
 
 #include <cstdint>
 #include <string_view>

@@ -1,7 +1,7 @@
 #pragma once
 
-// Strong identity types shared by every folder: a ContactId is not an OperatorId is not a Sequence, even
-// where both are integers underneath.
+// Strong identity types shared by every folder: a ContactId is not an OperatorId is not a Sequence,
+// even where both are integers underneath.
 
 #include <compare>
 #include <cstdint>
@@ -39,7 +39,9 @@ inline Sequence Next(Sequence s) { return Sequence(s.value() + 1); }
 
 template <typename Tag, typename T>
 struct std::hash<ekc::StrongId<Tag, T>> {
-  size_t operator()(const ekc::StrongId<Tag, T>& id) const noexcept { return std::hash<T>{}(id.value()); }
+  size_t operator()(const ekc::StrongId<Tag, T>& id) const noexcept {
+    return std::hash<T>{}(id.value());
+  }
 };
 
 template <typename Tag, typename T>

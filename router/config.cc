@@ -33,7 +33,8 @@ const QueueConfig& RouterConfig::QueueFor(const std::vector<std::string_view>& s
 }
 
 absl::Status ValidateRouterConfig(const RouterConfig& config) {
-  if (config.queues.empty()) return absl::InvalidArgumentError("queues: at least one queue is needed");
+  if (config.queues.empty())
+    return absl::InvalidArgumentError("queues: at least one queue is needed");
   std::set<std::string_view> names;
   std::set<std::string_view> situations;
   for (size_t i = 0; i < config.queues.size(); ++i) {
@@ -43,18 +44,22 @@ absl::Status ValidateRouterConfig(const RouterConfig& config) {
     };
     if (q.name.empty()) return absl::InvalidArgumentError(where("name") + ": must not be empty");
     if (!names.insert(q.name).second) {
-      return absl::InvalidArgumentError(where("name") + ": a queue of this name is already defined");
+      return absl::InvalidArgumentError(where("name") +
+                                        ": a queue of this name is already defined");
     }
     for (const std::string& s : q.situations) {
       if (!situations.insert(s).second) {
-        return absl::InvalidArgumentError(
-            fmt::format("{}: situation {} is already routed to another queue", where("situations"), s));
+        return absl::InvalidArgumentError(fmt::format(
+            "{}: situation {} is already routed to another queue", where("situations"), s));
       }
     }
-    if (q.offer_timeout_ms <= 0) return absl::InvalidArgumentError(where("offer_timeout_s") + ": must be > 0");
+    if (q.offer_timeout_ms <= 0)
+      return absl::InvalidArgumentError(where("offer_timeout_s") + ": must be > 0");
     if (q.wrap_up_ms < 0) return absl::InvalidArgumentError(where("wrap_up_s") + ": must be >= 0");
-    if (q.waiting_max == 0) return absl::InvalidArgumentError(where("waiting_max") + ": must be > 0");
-    if (q.reoffer_delay_ms < 0) return absl::InvalidArgumentError(where("reoffer_delay_s") + ": must be >= 0");
+    if (q.waiting_max == 0)
+      return absl::InvalidArgumentError(where("waiting_max") + ": must be > 0");
+    if (q.reoffer_delay_ms < 0)
+      return absl::InvalidArgumentError(where("reoffer_delay_s") + ": must be >= 0");
     if (q.expected_handle_ms <= 0) {
       return absl::InvalidArgumentError(where("expected_handle_s") + ": must be > 0");
     }
@@ -67,7 +72,8 @@ absl::Status ValidateRouterConfig(const RouterConfig& config) {
     return absl::InvalidArgumentError(
         fmt::format("urgent_queue: no queue named \"{}\" is defined", config.urgent_queue));
   }
-  if (config.operator_grace_ms < 0) return absl::InvalidArgumentError("operator_grace_s: must be >= 0");
+  if (config.operator_grace_ms < 0)
+    return absl::InvalidArgumentError("operator_grace_s: must be >= 0");
   return absl::OkStatus();
 }
 

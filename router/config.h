@@ -1,8 +1,8 @@
 #pragma once
 
-// RouterConfig: the queues and timings the routing core decides with. The daemon builds it from its YAML
-// config file; the core never reads files. Only `Decide` reads it: `Apply` works from the events alone, so
-// a replay gives the same state whatever the config is now.
+// RouterConfig: the queues and timings the routing core decides with. The daemon builds it from its
+// YAML config file; the core never reads files. Only `Decide` reads it: `Apply` works from the
+// events alone, so a replay gives the same state whatever the config is now.
 
 #include <cstdint>
 #include <string>
@@ -16,12 +16,12 @@ namespace ekc::router {
 struct QueueConfig {
   std::string name;                     // e.g. "family"
   std::vector<std::string> situations;  // the situation codes routed to this queue
-  std::vector<std::string> skills;      // an operator needs all of them to get this queue's contacts
-  int64_t offer_timeout_ms = 20'000;    // how long an operator has to answer an offer
-  int64_t wrap_up_ms = 30'000;          // after-contact work before the operator is available again
-  uint32_t waiting_max = 10'000;        // contacts waiting at most; a submit past it is refused
-  // How long a contact is not offered again to an operator who declined it or let the offer time out,
-  // while others may take it.
+  std::vector<std::string> skills;    // an operator needs all of them to get this queue's contacts
+  int64_t offer_timeout_ms = 20'000;  // how long an operator has to answer an offer
+  int64_t wrap_up_ms = 30'000;        // after-contact work before the operator is available again
+  uint32_t waiting_max = 10'000;      // contacts waiting at most; a submit past it is refused
+  // How long a contact is not offered again to an operator who declined it or let the offer time
+  // out, while others may take it.
   int64_t reoffer_delay_ms = 30'000;
   // The handle time the estimated wait assumes until the queue has completed contacts of its own.
   int64_t expected_handle_ms = 300'000;
@@ -38,11 +38,12 @@ struct RouterConfig {
 
   const QueueConfig* FindQueue(std::string_view name) const;
   // The queue a contact with these situations (best first) and urgency joins.
-  const QueueConfig& QueueFor(const std::vector<std::string_view>& situation_codes, bool urgent) const;
+  const QueueConfig& QueueFor(const std::vector<std::string_view>& situation_codes,
+                              bool urgent) const;
 };
 
-// Checks the config is usable: at least one queue, unique names, a situation in at most one queue, the
-// default and urgent queues exist, positive timings. The message names the queue and the field.
+// Checks the config is usable: at least one queue, unique names, a situation in at most one queue,
+// the default and urgent queues exist, positive timings. The message names the queue and the field.
 absl::Status ValidateRouterConfig(const RouterConfig& config);
 
 // The config the tests and the simulator start from: one general queue.

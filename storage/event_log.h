@@ -4,20 +4,23 @@
 // routing state is a fold of its records, rebuilt on every start by reading them back.
 //
 // Writing. One thread (the core thread) calls Append with records whose sequences continue the log
-// without gaps. Append only queues them and returns at once; a single writer thread owned by the log
-// takes everything queued since its last write, puts it into one rocksdb::WriteBatch and writes it with
-// one sync (group commit). When that write is durable at the configured level the writer calls each
-// Append's callback, in append order. Many appends share one fsync; the caller never waits for the disk.
+// without gaps. Append only queues them and returns at once; a single writer thread owned by the
+// log takes everything queued since its last write, puts it into one rocksdb::WriteBatch and writes
+// it with one sync (group commit). When that write is durable at the configured level the writer
+// calls each Append's callback, in append order. Many appends share one fsync; the caller never
+// waits for the disk.
 //
-// Failure is final (style.md rule 6). If a write or sync fails the log enters a failed state: the failed
-// group's callbacks and every callback still queued get the error, every later Append is refused with it,
-// and health() reports it. Nothing is retried; recovery is a restart and a replay.
+// Failure is final (style.md rule 6). If a write or sync fails the log enters a failed state: the
+// failed group's callbacks and every callback still queued get the error, every later Append is
+// refused with it, and health() reports it. Nothing is retried; recovery is a restart and a replay.
 //
-// Reading. ReadFrom visits stored records in sequence order, checking each one's checksum, its key and its
-// continuity. Reading is safe on any thread, also while appends are in flight (it sees some prefix).
+// Reading. ReadFrom visits stored records in sequence order, checking each one's checksum, its key
+// and its continuity. Reading is safe on any thread, also while appends are in flight (it sees some
+// prefix).
 //
-// Format: key = the sequence as 8 bytes big-endian; value = a small frame (format version, CRC32C of the
-// payload, payload = serialized ekc.v1.EventRecord). docs/event-log-format.md is the reference.
+// Format: key = the sequence as 8 bytes big-endian; value = a small frame (format version, CRC32C
+// of the payload, payload = serialized ekc.v1.EventRecord). docs/event-log-format.md is the
+// reference.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,8 +31,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "base/ids.h"
 #include "ekc/v1/events.pb.h"
+
+#include "base/ids.h"
 
 namespace rocksdb {
 class DB;
@@ -41,6 +45,14 @@ namespace ekc::storage {
 enum class Durability {
   kFsync,  // acknowledge after the group's WriteBatch is synced to disk: survives power loss
   kOs,     // acknowledge after the write reached the OS: survives a process crash, not a power loss
+};
+
+// Counters for metrics and tests. A group is one rocksdb::WriteBatch written with one db->Write
+// (and, at Durability::kFsync, one sync); groups that carried only empty Appends are not counted.
+struct EventLogStats {
+  uint64_t groups_written = 0;         // successful writes
+  uint64_t records_written = 0;        // records in those writes
+  uint64_t largest_group_records = 0;  // the most records one write carried
 };
 
 struct EventLogOptions {
@@ -55,41 +67,57 @@ struct EventLogOptions {
 
 class EventLog {
  public:
-  // Called on the writer thread once the records of one Append are durable (status OK, `last` is the
-  // sequence of its last record) or can never be (the log's terminal error). Must not block.
+  // Called on the writer thread once the records of one Append are durable (status OK, `last` is
+  // the sequence of its last record; for an empty Append, last_sequence() when it was appended) or
+  // can never be acknowledged (the log's terminal error). Must not block; post to the core instead.
+  // May be empty (nobody is told). An error means "not acknowledged", not "not written": the
+  // records may still be found after a restart, and the replay is then the truth.
   using DurableCallback = std::function<void(Sequence last, const absl::Status& status)>;
 
-  // Opens or creates the log. Recovers the last stored sequence. Errors: the folder cannot be opened
-  // (another process holds it, permissions, corruption RocksDB detects).
+  // Opens or creates the log. Recovers the last stored sequence. Errors: the options are invalid
+  // (INVALID_ARGUMENT), the folder cannot be opened (another process holds it, permissions,
+  // corruption RocksDB detects), or the last key is not a sequence (DATA_LOSS).
   static absl::StatusOr<std::unique_ptr<EventLog>> Open(const EventLogOptions& options);
 
-  // Writes everything already appended, then stops the writer thread and closes the database.
+  // Writes everything already appended (calling its callbacks), then stops the writer thread and
+  // closes the database. At Durability::kOs it syncs the write-ahead log once before closing, so
+  // that a clean shutdown is as safe as kFsync. Not concurrently with Append.
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
-  // Queues records for the next group. Their sequences must be last_sequence()+1, +2, … (a caller bug
-  // otherwise: EKC_CHECK). Empty `records` is allowed: the callback fires once everything appended
-  // before it is durable, which lets a caller wait for "all so far". Errors: the log has failed (its
-  // terminal error), or the queue is full (RESOURCE_EXHAUSTED); the callback is then not called.
-  // Core thread only (one appending thread).
+  // Queues records for the next group. Their sequences must be last_sequence()+1, +2, … (a caller
+  // bug otherwise: EKC_CHECK). Empty `records` is allowed: the callback fires once everything
+  // appended before it is durable, which lets a caller wait for "all so far"; it always fires on
+  // the writer thread, never inside Append. Errors: the log has failed (its terminal error), or the
+  // queue is full (RESOURCE_EXHAUSTED); the callback is then not called and last_sequence() does
+  // not move. Core thread only (one appending thread).
   absl::Status Append(std::vector<ekc::v1::EventRecord> records, DurableCallback on_durable);
 
-  // True when `n` more records fit in the pending queue. Core thread only.
+  // True when `n` more records fit in the pending queue. Records count against the bound from
+  // Append until their group's write has finished, so memory stays below pending_records_max
+  // records even while a write is in flight. Says nothing about health(). Core thread only.
   bool HasRoomFor(size_t n) const;
 
   // The last sequence appended (queued or durable). 0 for an empty log.
   Sequence last_sequence() const;
   // The last sequence known durable.
   Sequence durable_sequence() const;
-  // OK, or the terminal error after a failed write.
+  // OK, or the terminal error after a failed write. last_sequence(), durable_sequence(), health()
+  // and stats() are safe on any thread.
   absl::Status health() const;
+  EventLogStats stats() const;
 
-  // Visits every stored record with sequence >= from, in order, until the end or until `visit` returns
-  // an error (which ReadFrom returns). A record that fails its checksum, does not decode, or whose key
-  // disagrees with its sequence or breaks continuity ends the read with DATA_LOSS naming the sequence.
-  absl::Status ReadFrom(Sequence from,
-                        const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const;
+  // Visits every stored record with sequence >= from, in order, until the end or until `visit`
+  // returns an error (which ReadFrom returns). A record that fails its checksum, does not decode,
+  // or whose key disagrees with its sequence or breaks continuity ends the read with DATA_LOSS
+  // naming the sequence. Continuity: each record's sequence is the previous one's + 1, and for from
+  // > 0 the first record visited is `from` itself unless the log ends before it. With from == 0 the
+  // first stored record may have any sequence (older records may have been removed by retention).
+  // The read sees one consistent snapshot taken when it starts; records appended during the read
+  // are not visited.
+  absl::Status ReadFrom(
+      Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const;
 
  private:
   struct Impl;

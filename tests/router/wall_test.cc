@@ -1,6 +1,7 @@
-// The core's wall (style.md rule 1–2): router/ is deterministic and free of gRPC, RocksDB, Asio, threads,
-// clocks, randomness and disk access. This test reads router/'s sources and fails on any such include or
-// call, so that a slip is caught at review time rather than in a replay that disagrees with the live run.
+// The core's wall (style.md rule 1–2): router/ is deterministic and free of gRPC, RocksDB, Asio,
+// threads, clocks, randomness and disk access. This test reads router/'s sources and fails on any
+// such include or call, so that a slip is caught at review time rather than in a replay that
+// disagrees with the live run.
 
 #include <filesystem>
 #include <fstream>
@@ -31,7 +32,8 @@ TEST(RouterWall, RouterSourcesUseNoIoThreadsClocksOrRandomness) {
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
       if (std::regex_search(line, forbidden)) {
-        hits.push_back(entry.path().filename().string() + ":" + std::to_string(number) + ": " + line);
+        hits.push_back(entry.path().filename().string() + ":" + std::to_string(number) + ": " +
+                       line);
       }
     }
   }
