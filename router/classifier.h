@@ -8,6 +8,12 @@
 // files) and shared read-only between threads: Classify is const and may run on many threads at once.
 // Compile errors are values: INVALID_ARGUMENT with "file:line:column: reason"; a bad file yields no
 // RuleSet at all, never a partial one.
+//
+// The rules language (situations with stem words, phrases, IVR choices, urgency markers, false
+// friends, weights and negatable status words) is described at the top of
+// deploy/rules/default.yaml; text normalisation (case, ё→е, Latin look-alikes, tokens with byte offsets) is router/text.h.
+// Classify reads at most the first 64 KiB of the text and shows at most 16 terms a situation; it
+// uses no locks, clocks or I/O, so the same rules and input always give the same result.
 
 #include <memory>
 #include <string>

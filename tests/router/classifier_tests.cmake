@@ -1,2 +1,2 @@
 # Tests of the classifier.
-target_sources(router_tests PRIVATE)
+target_sources(router_tests PRIVATE classifier_test.cc default_rules_test.cc text_test.cc)

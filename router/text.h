@@ -1,0 +1,84 @@
+#pragma once
+
+// Text normalisation and tokenisation for the classifier: the one place that turns a citizen's raw
+// UTF-8 (chat, portal form or speech-to-text transcript) into the words the rules compare against.
+//
+// Why it is hand-written: RE2's \b and \w are ASCII-only, and the library must not pull in ICU. The
+// rules only need a few things done well: Cyrillic and Latin case folding, ё→е, Latin look-alike
+// letters typed inside Russian words («Рeбёнок», «MCЭ»), a short whitelist of all-Latin spellings
+// of Russian abbreviations («CBO» → «сво»), and byte offsets into the ORIGINAL text so an operator
+// sees the exact words that matched.
+//
+// Everything here is a pure function of its input: no locale, no allocation beyond the result, safe
+// to call from any thread at once. Malformed UTF-8 never crashes and never reads past the end: a
+// bad byte is skipped as a separator (as if it were U+FFFD).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ekc::router {
+
+// A run of letters (or of digits) in the original text, with its normalised form.
+struct Token {
+  // Lowercase, ё→е, combining marks dropped (и + U+0306 composed to й), Latin look-alikes inside a
+  // Cyrillic word mapped to Cyrillic, whitelisted all-Latin abbreviations spelled in Cyrillic. At
+  // most kTokenCodePointsMax code points.
+  std::string normalized;
+  uint32_t offset = 0;  // byte offset of the token in the original text
+  uint32_t length = 0;  // byte length of the token in the original text
+  // True when a clause boundary (.,;:!?…, a line break, or a long run of separators) lies between
+  // the previous token and this one. Phrases do not cross it and negation does not reach over it.
+  bool clause_break_before = false;
+  bool is_number = false;  // a run of digits
+};
+
+// A token is cut after this many code points (letters plus combining marks) and the rest of the run
+// becomes a new token: this bounds a token's bytes, whatever the input (e.g. a base64 blob).
+inline constexpr size_t kTokenCodePointsMax = 64;
+// A gap of separators longer than this between two tokens counts as a clause break: a phrase's
+// words must be near each other, and a matched phrase's text stays short.
+inline constexpr size_t kTokenGapBytesMax = 64;
+
+// One decoded code point. `valid` is false for a malformed sequence; then `length` is 1 (the bad
+// byte is skipped) and `code_point` is U+FFFD.
+struct DecodedCodePoint {
+  char32_t code_point = 0;
+  uint32_t length = 0;
+  bool valid = false;
+};
+
+// Decodes the code point starting at `offset` (< text.size()). Rejects overlong forms, surrogates,
+// values past U+10FFFF and truncated sequences; never reads past text.size().
+DecodedCodePoint DecodeUtf8At(std::string_view text, size_t offset);
+
+// Appends the UTF-8 encoding of a valid scalar value.
+void AppendUtf8(char32_t code_point, std::string* out);
+
+// Lowercase for Latin (ASCII, Latin-1, fullwidth), Greek and Cyrillic, with ё→е; other code points
+// are returned unchanged. Fullwidth Latin letters and digits become ASCII.
+char32_t FoldCase(char32_t code_point);
+
+// The number of code points in valid UTF-8 (a malformed byte counts as one).
+size_t CodePointCount(std::string_view text);
+
+// The offset of the first malformed byte, or std::string_view::npos when `text` is valid UTF-8.
+size_t FindInvalidUtf8(std::string_view text);
+
+// `text` with every malformed byte replaced by U+FFFD, so it can go into a protobuf string field
+// (which must hold valid UTF-8, or the event that carries it cannot be read back).
+std::string ToValidUtf8(std::string_view text);
+
+// Splits `text` into tokens, at most `tokens_max` of them (the rest of the text is ignored). A
+// token is a maximal run of letters, or of digits; a letter-digit boundary, a hyphen, an
+// apostrophe, spaces and punctuation separate tokens, so «ребёнок-инвалид» is two tokens and «3х»
+// is «3» and «х». Soft hyphens, zero-width joiners and combining marks inside a word belong to the
+// word.
+std::vector<Token> Tokenize(std::string_view text, size_t tokens_max);
+
+// The normalised tokens of `text` joined by single spaces; for tools and tests.
+std::string NormalizeForDisplay(std::string_view text);
+
+}  // namespace ekc::router
