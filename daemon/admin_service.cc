@@ -1,0 +1,80 @@
+#include "daemon/admin_service.h"
+
+#include <string_view>
+
+#include "daemon/grpc_status.h"
+#include "daemon/unimplemented.h"
+#include "daemon/validation.h"
+
+namespace ekc::daemon {
+
+namespace v1 = ekc::v1;
+
+grpc::ServerUnaryReactor* AdminService::ReloadRules(grpc::CallbackServerContext* context,
+                                                    const v1::ReloadRulesRequest*,
+                                                    v1::ReloadRulesResponse*) {
+  return FinishNotImplementedYet(context, "Admin.ReloadRules",
+                                 "the rule engine (until then, restart ekcd)");
+}
+
+grpc::ServerUnaryReactor* AdminService::TakeSnapshot(grpc::CallbackServerContext* context,
+                                                     const v1::TakeSnapshotRequest*,
+                                                     v1::TakeSnapshotResponse*) {
+  return FinishNotImplementedYet(context, "Admin.TakeSnapshot", "the durable log's snapshots");
+}
+
+grpc::ServerUnaryReactor* AdminService::Classify(grpc::CallbackServerContext* context,
+                                                 const v1::ClassifyRequest* request,
+                                                 v1::ClassifyResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status s = ValidateClassify(*request); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
+  *response->mutable_classification() = rules_.Current()->Classify(router::ClassifyInput{
+      .text = request->text(), .channel = request->channel(), .ivr_choice = request->ivr_choice()});
+  // The queue comes from the routing config, which the core thread owns.
+  absl::Status posted = core_.Read([reactor, response](CoreLoop& core) -> CoreLoop::Effect {
+    std::vector<std::string_view> codes;
+    for (const auto& s : response->classification().situations()) codes.push_back(s.code());
+    response->set_queue(
+        core.config()
+            .QueueFor(codes, response->classification().priority() == v1::PRIORITY_URGENT)
+            .name);
+    return [reactor](const absl::Status&) { reactor->Finish(grpc::Status::OK); };
+  });
+  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::ServerInfo(grpc::CallbackServerContext* context,
+                                                   const v1::ServerInfoRequest*,
+                                                   v1::ServerInfoResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  response->set_version(facts_.version);
+  response->set_started_unix_ms(facts_.started_unix_ms);
+  response->set_listen_address(facts_.listen_address);
+  response->set_data_dir(facts_.data_dir);
+  response->set_durability(facts_.durability);
+  response->set_replayed_events(facts_.replayed_events);
+  response->set_recovery_ms(facts_.recovery_ms);
+  const auto rules = rules_.Current();
+  response->set_rules_version(rules->version());
+  response->set_situations(static_cast<uint32_t>(rules->situations().size()));
+  absl::Status posted = core_.Read([this, reactor, response](CoreLoop& core) -> CoreLoop::Effect {
+    for (const auto& q : core.config().queues) response->add_queues(q.name);
+    response->set_contacts_waiting(core.state().WaitingCount());
+    response->set_operators_logged_in(core.state().LoggedInCount());
+    response->set_last_sequence(core.state().last_sequence().value());
+    return [this, reactor, response](const absl::Status& durability) {
+      response->set_durable_sequence(log_.durable_sequence().value());
+      response->set_writable(durability.ok() && log_.health().ok());
+      if (!log_.health().ok()) response->set_log_error(log_.health().ToString());
+      reactor->Finish(grpc::Status::OK);  // info is useful most of all when the log has failed
+    };
+  });
+  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
+  return reactor;
+}
+
+}  // namespace ekc::daemon

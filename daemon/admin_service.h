@@ -1,0 +1,58 @@
+#pragma once
+
+// Admin over gRPC: ServerInfo and Classify now; ReloadRules and TakeSnapshot answer UNIMPLEMENTED
+// until their issues land.
+
+#include <cstdint>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "ekc/v1/admin.grpc.pb.h"
+
+#include "daemon/config.h"
+#include "daemon/core_loop.h"
+#include "daemon/rules_holder.h"
+
+namespace ekc::daemon {
+
+// Facts about this process that ServerInfo reports and that do not change while it runs.
+struct ServerFacts {
+  std::string version;
+  int64_t started_unix_ms = 0;
+  std::string listen_address;  // as bound, with the port chosen
+  std::string data_dir;
+  std::string durability;
+  uint64_t replayed_events = 0;
+  int64_t recovery_ms = 0;
+};
+
+class AdminService final : public ekc::v1::Admin::CallbackService {
+ public:
+  AdminService(CoreLoop& core, const RulesHolder& rules, const storage::EventLog& log)
+      : core_(core), rules_(rules), log_(log) {}
+
+  // Set once the server is bound, before it serves.
+  void set_facts(ServerFacts facts) { facts_ = std::move(facts); }
+
+  grpc::ServerUnaryReactor* ReloadRules(grpc::CallbackServerContext* context,
+                                        const ekc::v1::ReloadRulesRequest* request,
+                                        ekc::v1::ReloadRulesResponse* response) override;
+  grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
+                                     const ekc::v1::ClassifyRequest* request,
+                                     ekc::v1::ClassifyResponse* response) override;
+  grpc::ServerUnaryReactor* TakeSnapshot(grpc::CallbackServerContext* context,
+                                         const ekc::v1::TakeSnapshotRequest* request,
+                                         ekc::v1::TakeSnapshotResponse* response) override;
+  grpc::ServerUnaryReactor* ServerInfo(grpc::CallbackServerContext* context,
+                                       const ekc::v1::ServerInfoRequest* request,
+                                       ekc::v1::ServerInfoResponse* response) override;
+
+ private:
+  CoreLoop& core_;
+  const RulesHolder& rules_;
+  const storage::EventLog& log_;
+  ServerFacts facts_;
+};
+
+}  // namespace ekc::daemon

@@ -1,0 +1,202 @@
+#include "daemon/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace ekc::daemon {
+
+namespace {
+
+// Raised inside the parser only, and turned into a Status at its edge: it carries the position.
+struct ConfigError {
+  std::string message;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  std::string Where(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    return fmt::format("{}:{}:{}", path_, mark.line + 1, mark.column + 1);
+  }
+
+  [[noreturn]] void Fail(const YAML::Node& node, std::string_view reason) const {
+    throw ConfigError{fmt::format("{}: {}", Where(node), reason)};
+  }
+
+  // Calls `handle` for each key of a mapping; an unknown key is an error naming it.
+  void ForEachKey(const YAML::Node& map, std::string_view what, const std::set<std::string>& known,
+                  const std::function<void(const std::string&, const YAML::Node&)>& handle) const {
+    if (!map.IsMap()) Fail(map, fmt::format("{} must be a mapping of keys to values", what));
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      if (!known.contains(key)) {
+        Fail(kv.first, fmt::format("unknown key \"{}\" in {} (known: {})", key, what,
+                                   fmt::join(known, ", ")));
+      }
+      handle(key, kv.second);
+    }
+  }
+
+  std::string String(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsScalar()) Fail(node, fmt::format("{} must be a text value", key));
+    return node.as<std::string>();
+  }
+
+  int64_t Integer(const YAML::Node& node, std::string_view key, int64_t min, int64_t max) const {
+    if (!node.IsScalar()) Fail(node, fmt::format("{} must be a number", key));
+    int64_t value = 0;
+    std::istringstream in(node.Scalar());
+    if (!(in >> value) || !in.eof())
+      Fail(node, fmt::format("{} must be a whole number, not \"{}\"", key, node.Scalar()));
+    if (value < min || value > max)
+      Fail(node, fmt::format("{} must be between {} and {}", key, min, max));
+    return value;
+  }
+
+  std::vector<std::string> StringList(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsSequence()) Fail(node, fmt::format("{} must be a list", key));
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(String(item, key));
+    return out;
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+constexpr int64_t kSecondsMax = 24 * 3600;
+
+router::QueueConfig ParseQueue(const Reader& r, const YAML::Node& node) {
+  router::QueueConfig q;
+  r.ForEachKey(node, "a queue",
+               {"name", "situations", "skills", "offer_timeout_s", "wrap_up_s", "waiting_max",
+                "reoffer_delay_s", "expected_handle_s"},
+               [&](const std::string& key, const YAML::Node& v) {
+                 if (key == "name") q.name = r.String(v, key);
+                 if (key == "situations") q.situations = r.StringList(v, key);
+                 if (key == "skills") q.skills = r.StringList(v, key);
+                 if (key == "offer_timeout_s")
+                   q.offer_timeout_ms = 1000 * r.Integer(v, key, 1, 3600);
+                 if (key == "wrap_up_s") q.wrap_up_ms = 1000 * r.Integer(v, key, 0, kSecondsMax);
+                 if (key == "waiting_max")
+                   q.waiting_max = static_cast<uint32_t>(r.Integer(v, key, 1, 1'000'000));
+                 if (key == "reoffer_delay_s")
+                   q.reoffer_delay_ms = 1000 * r.Integer(v, key, 0, kSecondsMax);
+                 if (key == "expected_handle_s") {
+                   q.expected_handle_ms = 1000 * r.Integer(v, key, 1, kSecondsMax);
+                 }
+               });
+  if (q.name.empty()) r.Fail(node, "a queue needs a name");
+  return q;
+}
+
+std::string Resolve(const std::string& config_path, const std::string& value) {
+  const std::filesystem::path p(value);
+  if (p.is_absolute()) return value;
+  return (std::filesystem::path(config_path).parent_path() / p).lexically_normal().string();
+}
+
+DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
+  DaemonConfig c;
+  c.path = r.path();
+  c.routing.queues.clear();
+  std::map<std::string, YAML::Node> queue_nodes;
+  r.ForEachKey(
+      root, "the config file",
+      {"listen", "data_dir", "rules", "durability", "log_level", "routing", "queues"},
+      [&](const std::string& key, const YAML::Node& v) {
+        if (key == "listen") c.listen = r.String(v, key);
+        if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
+        if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
+        if (key == "durability") {
+          const std::string d = r.String(v, key);
+          if (d == "fsync")
+            c.durability = storage::Durability::kFsync;
+          else if (d == "os")
+            c.durability = storage::Durability::kOs;
+          else
+            r.Fail(v, fmt::format("durability must be \"fsync\" or \"os\", not \"{}\"", d));
+        }
+        if (key == "log_level") {
+          c.log_level = r.String(v, key);
+          static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+          if (!kLevels.contains(c.log_level)) {
+            r.Fail(v, fmt::format("log_level must be one of {}", fmt::join(kLevels, ", ")));
+          }
+        }
+        if (key == "routing") {
+          r.ForEachKey(v, "routing", {"default_queue", "urgent_queue", "operator_grace_s"},
+                       [&](const std::string& k, const YAML::Node& x) {
+                         if (k == "default_queue") c.routing.default_queue = r.String(x, k);
+                         if (k == "urgent_queue") c.routing.urgent_queue = r.String(x, k);
+                         if (k == "operator_grace_s") {
+                           c.routing.operator_grace_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
+                         }
+                       });
+        }
+        if (key == "queues") {
+          if (!v.IsSequence()) r.Fail(v, "queues must be a list of queues");
+          for (const YAML::Node& q : v) {
+            c.routing.queues.push_back(ParseQueue(r, q));
+            queue_nodes[c.routing.queues.back().name] = q;
+            c.queue_locations[c.routing.queues.back().name] = r.Where(q);
+          }
+        }
+      });
+  if (c.rules_path.empty()) r.Fail(root, "rules: the path of the rules file is required");
+  if (absl::Status s = router::ValidateRouterConfig(c.routing); !s.ok()) {
+    const std::string message(s.message());
+    // Point at the queue the message names when there is one, else at the top of the file.
+    for (const auto& [name, node] : queue_nodes) {
+      if (message.find("(" + name + ")") != std::string::npos) r.Fail(node, message);
+    }
+    r.Fail(root, message);
+  }
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<DaemonConfig> ParseDaemonConfig(std::string_view yaml_text,
+                                               const std::string& path) {
+  Reader reader(path);
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml_text));
+    if (!root.IsMap()) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}:1:1: the config file must be a YAML mapping", path));
+    }
+    return Parse(reader, root);
+  } catch (const ConfigError& e) {
+    return absl::InvalidArgumentError(e.message);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+}
+
+absl::StatusOr<DaemonConfig> LoadDaemonConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("{}: cannot open the config file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseDaemonConfig(text.str(), path);
+}
+
+std::string_view DurabilityName(storage::Durability durability) {
+  return durability == storage::Durability::kFsync ? "fsync" : "os";
+}
+
+}  // namespace ekc::daemon

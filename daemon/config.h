@@ -1,0 +1,42 @@
+#pragma once
+
+// DaemonConfig: ekcd's one YAML config file — where it listens, where its data lives, which rules
+// it classifies with, how durable an acknowledgement is, and the queues it routes to.
+//
+// Relative paths in the file (rules, data_dir) are taken from the config file's folder, so that a
+// config and its rules travel together; paths given on the command line are taken from the working
+// directory. Every error names "file:line:column: reason"; nothing of a bad file is used.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+#include "router/config.h"
+#include "storage/event_log.h"
+
+namespace ekc::daemon {
+
+struct DaemonConfig {
+  std::string path;  // the file it was read from
+  std::string listen = "127.0.0.1:7070";
+  std::string data_dir = "/var/lib/ekc";
+  std::string rules_path;  // absolute, or relative to the working directory
+  storage::Durability durability = storage::Durability::kFsync;
+  std::string log_level = "info";  // trace, debug, info, warn, error
+  router::RouterConfig routing;
+  // Where each queue is defined ("file:line:column"), for errors found after parsing (e.g. a queue
+  // listing a situation the rules do not define).
+  std::map<std::string, std::string> queue_locations;
+};
+
+// Parses config text. `path` names the file in errors and anchors its relative paths.
+absl::StatusOr<DaemonConfig> ParseDaemonConfig(std::string_view yaml_text, const std::string& path);
+
+// Reads and parses a config file.
+absl::StatusOr<DaemonConfig> LoadDaemonConfig(const std::string& path);
+
+std::string_view DurabilityName(storage::Durability durability);
+
+}  // namespace ekc::daemon

@@ -1,0 +1,94 @@
+// ekcd: the ekc daemon. See docs/architecture.md and docs/api.md.
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/config.h"
+#include "daemon/server.h"
+
+namespace {
+
+int Run(int argc, char** argv) {
+  CLI::App app{
+      "ekcd — routes citizen contacts of a social-services contact centre to SMFC operators"};
+  std::string config_path = "/etc/ekc/ekcd.yaml";
+  std::string listen;
+  std::string data_dir;
+  bool check_only = false;
+  app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
+  app.add_option("--listen", listen,
+                 "HOST:PORT to serve gRPC on (port 0: any free port); overrides the file");
+  app.add_option("--data-dir", data_dir, "the folder of the event log; overrides the file");
+  app.add_flag("--check-config", check_only, "check the config and its rules file, then exit");
+  app.set_version_flag("--version", EKC_VERSION);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("ekcd", sink);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+
+  auto config = ekc::daemon::LoadDaemonConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << "ekcd: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (!listen.empty()) config->listen = listen;
+  if (!data_dir.empty()) config->data_dir = data_dir;
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  if (check_only) {
+    if (absl::Status s = ekc::daemon::CheckRulesAgainstConfig(*config); !s.ok()) {
+      std::cerr << "ekcd: " << s.message() << "\n";
+      return 2;
+    }
+    std::cout << "ekcd: " << config_path << " is valid\n";
+    return 0;
+  }
+
+  // A client that went away must not kill the daemon through a write to its socket or pipe.
+  std::signal(SIGPIPE, SIG_IGN);
+  // Signals are taken by this thread alone (sigwait below), never by the gRPC or core threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = ekc::daemon::Server::Start(*config);
+  if (!server.ok()) {
+    std::cerr << "ekcd: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::cout << (*server)->ReadyLine() << std::endl;
+  spdlog::info("{}", (*server)->ReadyLine());
+
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      spdlog::warn(
+          "SIGHUP: reloading is not implemented in this version; restart ekcd to apply changes");
+      continue;
+    }
+    spdlog::info("signal {}: stopping", signal);
+    break;
+  }
+  (*server)->Shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }

@@ -1,0 +1,177 @@
+#include "daemon/server.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include "base/status_macros.h"
+#include "daemon/admin_service.h"
+#include "daemon/clock.h"
+#include "daemon/core_loop.h"
+#include "daemon/intake_service.h"
+#include "daemon/operator_desk_service.h"
+#include "daemon/rules_holder.h"
+#include "daemon/supervision_service.h"
+#include "daemon/validation.h"
+#include "storage/event_log.h"
+
+namespace ekc::daemon {
+
+namespace {
+
+// How long open calls get to finish when ekcd stops; operator streams are then cancelled.
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
+// The server pings idle connections so that a softphone that vanished (power, network) is noticed
+// and its operator's offers go back to the queue.
+constexpr int kKeepaliveTimeMs = 20'000;
+constexpr int kKeepaliveTimeoutMs = 10'000;
+
+absl::StatusOr<std::shared_ptr<const router::RuleSet>> LoadRules(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("{}: cannot open the rules file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return router::RuleSet::Compile(text.str(), path);
+}
+
+absl::Status CheckQueues(const DaemonConfig& config, const router::RuleSet& rules) {
+  for (const auto& queue : config.routing.queues) {
+    for (const auto& code : queue.situations) {
+      if (rules.FindSituation(code) == nullptr) {
+        auto where = config.queue_locations.find(queue.name);
+        return absl::InvalidArgumentError(fmt::format(
+            "{}: queue {} lists situation \"{}\", which the rules file {} does not define",
+            where == config.queue_locations.end() ? config.path : where->second, queue.name, code,
+            config.rules_path));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct Server::Parts {
+  DaemonConfig config;
+  std::unique_ptr<storage::EventLog> log;
+  std::unique_ptr<RulesHolder> rules;
+  std::unique_ptr<CoreLoop> core;
+  std::unique_ptr<IntakeService> intake;
+  std::unique_ptr<OperatorDeskService> desk;
+  std::unique_ptr<AdminService> admin;
+  std::unique_ptr<SupervisionService> supervision;
+  std::unique_ptr<grpc::Server> grpc;
+  ServerFacts facts;
+  bool shut_down = false;
+};
+
+absl::Status CheckRulesAgainstConfig(const DaemonConfig& config) {
+  auto rules = LoadRules(config.rules_path);
+  if (!rules.ok()) return rules.status();
+  return CheckQueues(config, **rules);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config) {
+  auto parts = std::make_unique<Parts>();
+  parts->config = config;
+  parts->facts.version = EKC_VERSION;
+  parts->facts.started_unix_ms = WallClockUnixMs();
+  parts->facts.data_dir = config.data_dir;
+  parts->facts.durability = std::string(DurabilityName(config.durability));
+
+  auto rules = LoadRules(config.rules_path);
+  if (!rules.ok()) return rules.status();
+  EKC_RETURN_IF_ERROR(CheckQueues(config, **rules));
+  parts->rules = std::make_unique<RulesHolder>(*rules);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec)
+    return absl::FailedPreconditionError(
+        fmt::format("{}: cannot create the data folder: {}", config.data_dir, ec.message()));
+  auto log = storage::EventLog::Open(
+      storage::EventLogOptions{.path = config.data_dir, .durability = config.durability});
+  if (!log.ok()) return log.status();
+  parts->log = std::move(*log);
+
+  const auto replay_start = std::chrono::steady_clock::now();
+  router::Router router(config.routing);
+  EKC_RETURN_IF_ERROR(parts->log->ReadFrom(Sequence(1), [&](const ekc::v1::EventRecord& e) {
+    ++parts->facts.replayed_events;
+    return router.Replay(e);
+  }));
+  parts->facts.recovery_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - replay_start)
+                                 .count();
+  if (router.state().last_sequence() != parts->log->last_sequence()) {
+    return absl::DataLossError(fmt::format("{}: replay stopped at event {} but the log ends at {}",
+                                           config.data_dir, router.state().last_sequence().value(),
+                                           parts->log->last_sequence().value()));
+  }
+
+  parts->core = std::make_unique<CoreLoop>(std::move(router), *parts->log);
+  parts->intake = std::make_unique<IntakeService>(*parts->core, *parts->rules);
+  parts->desk = std::make_unique<OperatorDeskService>(*parts->core);
+  parts->admin = std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log);
+  parts->supervision = std::make_unique<SupervisionService>();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(kRequestBytesMax);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
+  builder.RegisterService(parts->intake.get());
+  builder.RegisterService(parts->desk.get());
+  builder.RegisterService(parts->admin.get());
+  builder.RegisterService(parts->supervision.get());
+  parts->grpc = builder.BuildAndStart();
+  if (parts->grpc == nullptr || port == 0) {
+    return absl::UnavailableError(fmt::format(
+        "cannot listen on {} (in use, or not an address of this machine?)", config.listen));
+  }
+  const auto colon = config.listen.rfind(':');
+  parts->facts.listen_address = config.listen.substr(0, colon) + ":" + std::to_string(port);
+  parts->admin->set_facts(parts->facts);
+
+  parts->core->Start();
+  parts->grpc->GetHealthCheckService()->SetServingStatus(true);
+  return std::unique_ptr<Server>(new Server(std::move(parts)));
+}
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() { Shutdown(); }
+
+void Server::Shutdown() {
+  if (parts_->shut_down) return;
+  parts_->shut_down = true;
+  parts_->grpc->GetHealthCheckService()->SetServingStatus(false);
+  parts_->grpc->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  parts_->grpc->Wait();
+  parts_->core->Stop();
+}
+
+const std::string& Server::listen_address() const { return parts_->facts.listen_address; }
+
+std::string Server::ReadyLine() const {
+  const ServerFacts& f = parts_->facts;
+  return fmt::format(
+      "ekcd {}: listening on {} (data {}, {} events replayed in {} ms, rules {}, durability {})",
+      f.version, f.listen_address, f.data_dir, f.replayed_events, f.recovery_ms,
+      parts_->rules->Current()->version(), f.durability);
+}
+
+}  // namespace ekc::daemon

@@ -1,0 +1,109 @@
+// ekcd's config file: defaults that work, and errors that say file:line:column and why.
+
+#include "daemon/config.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/daemon/ekcd_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace ekc::daemon {
+namespace {
+
+constexpr const char* kMinimal = R"(rules: rules/default.yaml
+queues:
+  - name: general
+)";
+
+TEST(Config, MinimalFileGetsDefaults) {
+  auto c = ParseDaemonConfig(kMinimal, "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen, "127.0.0.1:7070");
+  EXPECT_EQ(c->durability, storage::Durability::kFsync);
+  EXPECT_EQ(c->rules_path, "/etc/ekc/rules/default.yaml");  // relative to the config file
+  EXPECT_EQ(c->routing.default_queue, "general");
+  EXPECT_EQ(c->routing.queues[0].offer_timeout_ms, 20'000);
+}
+
+TEST(Config, TheShippedDefaultIsValid) {
+  auto c = LoadDaemonConfig(std::string(EKC_SOURCE_DIR) + "/deploy/ekcd.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->routing.queues.size(), 7u);
+  EXPECT_EQ(c->routing.urgent_queue, "crisis");
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndColumn) {
+  auto c = ParseDaemonConfig("rules: r.yaml\nqueues:\n  - name: general\n    wrapup_s: 5\n",
+                             "ekcd.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(c.status().message()).find("ekcd.yaml:4:5: unknown key \"wrapup_s\""),
+            std::string::npos)
+      << c.status();
+}
+
+TEST(Config, BadNumberNamesTheKey) {
+  auto c = ParseDaemonConfig(
+      "rules: r.yaml\nqueues:\n  - name: general\n    offer_timeout_s: soon\n", "x.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(
+      std::string(c.status().message()).find("x.yaml:4:22: offer_timeout_s must be a whole number"),
+      std::string::npos)
+      << c.status();
+}
+
+TEST(Config, YamlSyntaxErrorHasAPosition) {
+  auto c = ParseDaemonConfig("rules: [unclosed\n", "y.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("y.yaml:"), std::string::npos) << c.status();
+}
+
+TEST(Config, UnknownDefaultQueueIsRefused) {
+  auto c = ParseDaemonConfig(
+      "rules: r.yaml\nrouting:\n  default_queue: nowhere\nqueues:\n  - name: general\n", "z.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("default_queue"), std::string::npos)
+      << c.status();
+}
+
+TEST(Config, SituationInTwoQueuesPointsAtTheSecondQueue) {
+  auto c = ParseDaemonConfig(
+      "rules: r.yaml\nqueues:\n  - name: general\n    situations: [pregnancy]\n"
+      "  - name: family\n    situations: [pregnancy]\n",
+      "q.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("q.yaml:5:5"), std::string::npos) << c.status();
+  EXPECT_NE(std::string(c.status().message()).find("pregnancy"), std::string::npos);
+}
+
+TEST(CheckConfig, ValidFileExitsZero) {
+  auto r = testing::RunEkcd(
+      {"--check-config", "--config", std::string(EKC_SOURCE_DIR) + "/deploy/ekcd.yaml"});
+  EXPECT_EQ(r.exit_status, 0) << r.output;
+}
+
+TEST(CheckConfig, QueueListingAnUnknownSituationIsRefusedWithItsPosition) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("ekcd.yaml");
+  {
+    std::ofstream out(path);
+    out << "rules: " << EKC_SOURCE_DIR << "/deploy/rules/default.yaml\nqueues:\n  - name: general\n"
+        << "  - name: typo\n    situations: [child_brith]\n";
+  }
+  auto r = testing::RunEkcd({"--check-config", "--config", path});
+  EXPECT_EQ(r.exit_status, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ":4:5: queue typo lists situation \"child_brith\""),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CheckConfig, MissingFileIsAClearError) {
+  auto r = testing::RunEkcd({"--check-config", "--config", "/nonexistent/ekcd.yaml"});
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_NE(r.output.find("/nonexistent/ekcd.yaml: cannot open"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace ekc::daemon
