@@ -190,6 +190,7 @@ void CoreLoop::Fail(const absl::Status& status) {
                   status.ToString()));
   writable_.store(false, std::memory_order_release);
   spdlog::critical("{}", failure_.message());
+  if (on_failure_) on_failure_(failure_);
 }
 
 void CoreLoop::Release() {

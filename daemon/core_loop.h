@@ -84,6 +84,12 @@ class CoreLoop {
   const router::RouterState& state() const { return router_.state(); }
   const router::RouterConfig& config() const { return router_.config(); }
 
+  // Called once, on the core thread, when the log fails (e.g. to turn health to NOT_SERVING). Set
+  // before Start.
+  void set_on_failure(std::function<void(const absl::Status&)> on_failure) {
+    on_failure_ = std::move(on_failure);
+  }
+
   // Any thread.
   bool writable() const { return writable_.load(std::memory_order_acquire); }
   uint64_t decided_sequence() const { return decided_sequence_.load(std::memory_order_acquire); }
@@ -127,6 +133,7 @@ class CoreLoop {
   std::deque<Pending> pending_;
   uint64_t durable_ = 0;
   absl::Status failure_;  // sticky
+  std::function<void(const absl::Status&)> on_failure_;
   bool stopping_ = false;
 
   std::atomic<int> queued_{0};

@@ -34,12 +34,13 @@ CoreLoop::Effect Answer(std::shared_ptr<DeskSession> session, uint64_t request_i
                         std::vector<v1::DeskEvent> messages) {
   return [session = std::move(session), request_id,
           messages = std::move(messages)](const absl::Status& durability) mutable {
-    session->requests_in_flight.fetch_sub(1, std::memory_order_acq_rel);
     if (!durability.ok()) {
       session->outbox.Send(ErrorMessage(request_id, durability));
-      return;
+    } else {
+      for (auto& m : messages) session->outbox.Send(std::move(m));
     }
-    for (auto& m : messages) session->outbox.Send(std::move(m));
+    session->requests_in_flight.fetch_sub(1);
+    session->FinishIfDone();
   };
 }
 
@@ -66,6 +67,7 @@ std::vector<v1::DeskEvent> LoginAnswer(const router::Operator& op, const router:
   l->set_operator_id(op.id.value());
   l->set_state(op.state);
   l->set_resumed(resumed);
+  l->set_break_reason(op.break_reason);
   out.push_back(std::move(logged_in));
   if (const router::Contact* offered = state.FindContact(op.offered_contact);
       offered != nullptr && offered->id != offered_now) {
@@ -90,8 +92,10 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client closed its side, or the call ended
-      session_->outbox.Close(grpc::Status::OK);
+    if (!ok) {  // the client closed its side (or the call ended): answer what is in flight, then
+                // end
+      session_->client_done.store(true);
+      session_->FinishIfDone();
       return;
     }
     if (Handle(request_)) StartRead(&request_);
@@ -239,10 +243,10 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
         return Answer(session, id, {AckMessage(id)});
       };
     }
-    session_->requests_in_flight.fetch_add(1, std::memory_order_acq_rel);
+    session_->requests_in_flight.fetch_add(1);
     absl::Status posted = core_.Execute(std::move(command), std::move(on_decided));
     if (!posted.ok()) {
-      session_->requests_in_flight.fetch_sub(1, std::memory_order_acq_rel);
+      session_->requests_in_flight.fetch_sub(1);
       session_->outbox.Send(ErrorMessage(id, posted));
     }
   }

@@ -31,6 +31,17 @@ std::shared_ptr<DeskSession> PushHub::DeskOf(const OperatorId& op) const {
   return it == desks_.end() ? nullptr : it->second;
 }
 
+void PushHub::CloseAllDesks(const absl::Status& why) {
+  for (const auto& [op, desk] : desks_) {
+    v1::DeskEvent m;
+    m.mutable_error()->set_code(static_cast<int32_t>(why.code()));
+    m.mutable_error()->set_message(std::string(why.message()));
+    desk->outbox.Send(std::move(m));
+    desk->outbox.Close(
+        grpc::Status(static_cast<grpc::StatusCode>(why.code()), std::string(why.message())));
+  }
+}
+
 absl::Status PushHub::AddWatcher(std::shared_ptr<WatchSession> watcher) {
   if (watcher_total_ >= kWatchersMax) {
     return absl::ResourceExhaustedError(
@@ -92,6 +103,8 @@ void PushHub::PublishToDesk(const v1::EventRecord& e, const router::RouterState&
       break;
     }
     case v1::EventRecord::kOperatorStateChanged: {
+      // The operator's own ChangeState is answered with the new state already.
+      if (e.actor().kind() == v1::ACTOR_KIND_OPERATOR && e.actor().id() == e.operator_id()) return;
       v1::StateChanged* s = message.mutable_state_changed();
       s->set_state(e.operator_state_changed().state());
       s->set_break_reason(e.operator_state_changed().break_reason());

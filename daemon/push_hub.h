@@ -36,6 +36,9 @@ class PushHub {
   // Forgets the operator's desk if it is this session. True when it was.
   bool DetachDesk(const OperatorId& op, const DeskSession* session);
   std::shared_ptr<DeskSession> DeskOf(const OperatorId& op) const;
+  // Tells every desk why its stream ends, and ends it (their operators then lose their connection
+  // as usual, through the streams' OnDone).
+  void CloseAllDesks(const absl::Status& why);
 
   // RESOURCE_EXHAUSTED past the bounds.
   absl::Status AddWatcher(std::shared_ptr<WatchSession> watcher);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sstream>
 
@@ -146,6 +147,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   parts->facts.listen_address = config.listen.substr(0, colon) + ":" + std::to_string(port);
   parts->admin->set_facts(parts->facts);
 
+  parts->core->set_on_failure([server = parts->grpc.get()](const absl::Status&) {
+    server->GetHealthCheckService()->SetServingStatus(false);
+  });
   parts->core->Start();
   parts->grpc->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<Server>(new Server(std::move(parts)));
@@ -159,6 +163,14 @@ void Server::Shutdown() {
   if (parts_->shut_down) return;
   parts_->shut_down = true;
   parts_->grpc->GetHealthCheckService()->SetServingStatus(false);
+  // Softphones are told why their stream ends rather than see the connection cut.
+  auto told = std::make_shared<std::promise<void>>();
+  parts_->core->Post([told](CoreLoop& core) {
+    core.hub().CloseAllDesks(
+        absl::UnavailableError("ekcd is stopping; log in again when it is back"));
+    told->set_value();
+  });
+  told->get_future().wait_for(kShutdownGrace);
   parts_->grpc->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->grpc->Wait();
   parts_->core->Stop();

@@ -30,6 +30,14 @@ struct DeskSession {
   OperatorId operator_id;
   // Requests posted to the core and not yet answered (any thread).
   std::atomic<int> requests_in_flight{0};
+  // The client closed its side: the stream ends once every request in flight is answered.
+  std::atomic<bool> client_done{false};
+
+  // Called when a request is answered (or the client half-closes): ends the stream once the client
+  // is done and nothing is left to answer. Whichever of the two comes last closes it.
+  void FinishIfDone() {
+    if (client_done.load() && requests_in_flight.load() == 0) outbox.Close(grpc::Status::OK);
+  }
   uint64_t id = 0;  // for logs: which stream this is
 };
 

@@ -258,6 +258,63 @@ TEST_F(EkcdTest, Desk_SecondStreamOfTheSameOperatorReplacesTheFirst) {
   EXPECT_TRUE(second.WaitForKind(v1::DeskEvent::kOffer).has_value());
 }
 
+TEST_F(EkcdTest, Desk_HalfCloseStillAnswersTheRequestsInFlight) {
+  StartDaemon();
+  DeskClient desk(daemon_->Channel());
+  ASSERT_TRUE(desk.WaitForAnswer(desk.Login("op-1", {"family"})));
+  v1::DeskRequest logout;
+  logout.mutable_logout();
+  const uint64_t id = desk.Send(logout);
+  EXPECT_TRUE(desk.Close().ok());  // half-close right after the request
+  auto ack = desk.WaitForAnswer(id);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_TRUE(ack->has_ack()) << ack->DebugString();
+}
+
+TEST_F(EkcdTest, Desk_LoginNotReadySaysWhyTheOperatorIsOnBreak) {
+  StartDaemon();
+  DeskClient desk(daemon_->Channel());
+  auto logged_in = desk.WaitForAnswer(desk.Login("op-1", {"family"}, /*ready=*/false));
+  ASSERT_TRUE(logged_in && logged_in->has_logged_in());
+  EXPECT_EQ(logged_in->logged_in().state(), v1::OPERATOR_STATE_BREAK);
+  EXPECT_EQ(logged_in->logged_in().break_reason(), "login");
+}
+
+TEST_F(EkcdTest, Desk_ChangeStateIsAnsweredOnceAndNotPushedAgain) {
+  StartDaemon();
+  DeskClient desk(daemon_->Channel());
+  ASSERT_TRUE(desk.WaitForAnswer(desk.Login("op-1", {"family"})));
+  v1::DeskRequest change;
+  change.mutable_change_state()->set_state(v1::OPERATOR_STATE_BREAK);
+  change.mutable_change_state()->set_break_reason("lunch");
+  const uint64_t change_id = desk.Send(change);
+  v1::DeskRequest back;
+  back.mutable_change_state()->set_state(v1::OPERATOR_STATE_AVAILABLE);
+  const uint64_t back_id = desk.Send(back);
+  // Everything up to the second answer, in order: two StateChanged, each the answer to its request.
+  std::vector<uint64_t> answered;
+  auto last = desk.WaitFor([&](const v1::DeskEvent& e) {
+    if (e.has_state_changed()) answered.push_back(e.request_id());
+    return e.request_id() == back_id;
+  });
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(answered, (std::vector<uint64_t>{change_id, back_id}));
+}
+
+TEST_F(EkcdTest, Sigterm_TellsOpenDesksWhyTheirStreamEnds) {
+  StartDaemon();
+  DeskClient desk(daemon_->Channel());
+  ASSERT_TRUE(desk.WaitForAnswer(desk.Login("op-1", {"family"})));
+  ASSERT_EQ(daemon_->Stop(), 0);
+  auto error = desk.WaitForKind(v1::DeskEvent::kError);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->error().code(), static_cast<int>(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_NE(error->error().message().find("stopping"), std::string::npos);
+  auto ended = desk.Ended();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(EkcdTest, Desk_BrokenStreamPutsTheOfferBackInLine) {
   StartDaemon();
   v1::SubmitContactResponse r;
