@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/daemon/ekcd_process.h"
+#include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace ekc::daemon {

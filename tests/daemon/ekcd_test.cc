@@ -12,7 +12,7 @@
 #include "ekc/v1/intake.grpc.pb.h"
 
 #include "tests/daemon/desk_client.h"
-#include "tests/daemon/ekcd_process.h"
+#include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace ekc::testing {

@@ -1,4 +1,4 @@
-#include "tests/daemon/ekcd_process.h"
+#include "tests/testing/process.h"
 
 #include <cerrno>
 #include <cstring>
@@ -143,11 +143,9 @@ std::shared_ptr<grpc::Channel> EkcdProcess::Channel() const {
   return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
 }
 
-RunResult RunEkcd(const std::vector<std::string>& args, std::chrono::seconds timeout) {
-  std::vector<std::string> full = {EKCD_PATH};
-  full.insert(full.end(), args.begin(), args.end());
+RunResult RunProgram(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   int out = -1;
-  const pid_t pid = Spawn(full, "", &out);
+  const pid_t pid = Spawn(argv, "", &out);
   RunResult result;
   if (pid <= 0) return result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -163,6 +161,12 @@ RunResult RunEkcd(const std::vector<std::string>& args, std::chrono::seconds tim
   }
   result.exit_status = *status;
   return result;
+}
+
+RunResult RunEkcd(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  std::vector<std::string> argv = {EKCD_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProgram(argv, timeout);
 }
 
 }  // namespace ekc::testing

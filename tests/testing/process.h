@@ -1,6 +1,9 @@
 #pragma once
 
-// EkcdProcess: the real ekcd as a child process, for integration tests. It starts ekcd on a free
+// Child processes for integration tests: the real ekcd (EkcdProcess), and programs run to
+// completion.
+//
+// EkcdProcess: the real ekcd as a child process. It starts ekcd on a free
 // loopback port (ekcd is given port 0 and reports the one it bound on its first stdout line), on a
 // data folder the test owns, with the repository's default config and rules unless told otherwise.
 // Kill() is a real SIGKILL; Stop() a SIGTERM with a bounded wait. stderr goes to a file beside the
@@ -54,12 +57,15 @@ class EkcdProcess {
   std::string stderr_path_;
 };
 
-// Runs ekcd to completion with these arguments (e.g. --check-config) and returns its exit status
-// and its stderr.
+// A program run to completion: its exit status and what it printed.
 struct RunResult {
-  int exit_status = -1;
-  std::string output;  // stdout and stderr
+  int exit_status = -1;  // -1 when it had to be killed (timeout) or could not start
+  std::string output;    // stdout and stderr, interleaved
 };
+// Runs `argv` (argv[0] a path) to completion, killing it after `timeout`.
+RunResult RunProgram(const std::vector<std::string>& argv,
+                     std::chrono::seconds timeout = std::chrono::seconds(30));
+// Runs ekcd with these arguments (e.g. --check-config).
 RunResult RunEkcd(const std::vector<std::string>& args,
                   std::chrono::seconds timeout = std::chrono::seconds(30));
 
