@@ -15,6 +15,11 @@ Router::Router(RouterConfig config, uint64_t epoch) : config_(std::move(config))
   EKC_CHECK(ValidateRouterConfig(config_).ok());
 }
 
+Router::Router(RouterConfig config, RouterState state, uint64_t epoch)
+    : config_(std::move(config)), epoch_(epoch), state_(std::move(state)) {
+  EKC_CHECK(ValidateRouterConfig(config_).ok());
+}
+
 void Router::set_config(RouterConfig config) {
   EKC_CHECK(ValidateRouterConfig(config).ok());
   config_ = std::move(config);

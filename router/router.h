@@ -35,6 +35,8 @@ class Router {
  public:
   // `config` must have passed ValidateRouterConfig.
   explicit Router(RouterConfig config, uint64_t epoch = 0);
+  // Starts from a recovered state (a snapshot's) instead of an empty one.
+  Router(RouterConfig config, RouterState state, uint64_t epoch = 0);
 
   ExecuteResult Execute(const Command& command);
 

@@ -8,8 +8,10 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
+#include "base/absl_fmt.h"
 #include "base/check.h"
 #include "base/hash.h"
+#include "router/invariants.h"
 #include "router/names.h"
 
 namespace ekc::router {
@@ -472,6 +474,93 @@ uint64_t RouterState::StateHash() const {
     ToSnapshot().SerializeToCodedStream(&coded);
   }
   return StableHash64(bytes);
+}
+
+absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& snapshot) {
+  RouterState state;
+  state.last_sequence_ = Sequence(snapshot.last_sequence());
+  state.last_time_unix_ms_ = snapshot.last_time_unix_ms();
+  state.next_contact_id_ = snapshot.next_contact_id();
+  for (const v1::QueueSnapshot& q : snapshot.queues()) {
+    Queue& queue = state.MutableQueue(q.name());
+    queue.completed = q.completed();
+    queue.handle_ms_total = q.handle_ms_total();
+  }
+  for (const v1::OperatorSnapshot& o : snapshot.operators()) {
+    auto [it, created] = state.operators_.try_emplace(OperatorId(o.operator_id()));
+    if (!created || o.operator_id().empty()) {
+      return absl::DataLossError(
+          fmt::format("snapshot: operator \"{}\" twice or unnamed", o.operator_id()));
+    }
+    Operator& op = it->second;
+    op.id = OperatorId(o.operator_id());
+    op.name = o.name();
+    op.office = o.office();
+    op.region = o.region();
+    op.skills.assign(o.skills().begin(), o.skills().end());
+    op.channels.assign(o.channels().begin(), o.channels().end());
+    op.state = o.state();
+    op.break_reason = o.break_reason();
+    op.state_since_unix_ms = o.state_since_unix_ms();
+    op.available_since_unix_ms = o.available_since_unix_ms();
+    op.connected = o.connected();
+    op.grace_until_unix_ms = o.grace_until_unix_ms();
+    op.offered_contact = ContactId(o.offered_contact_id());
+    op.active_contact = ContactId(o.active_contact_id());
+    op.logged_in_unix_ms = o.logged_in_unix_ms();
+    if (op.LoggedIn() && !op.connected) {
+      state.timers_.insert(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+    }
+    state.RefreshIdle(op);
+  }
+  for (const v1::ContactSnapshot& cs : snapshot.contacts()) {
+    const uint64_t id = cs.card().contact_id();
+    if (id == 0 || id >= state.next_contact_id_ || state.contacts_.contains(id)) {
+      return absl::DataLossError(fmt::format("snapshot: contact {} is out of range or twice", id));
+    }
+    Contact c;
+    c.id = ContactId(id);
+    c.card = cs.card();
+    c.state = cs.state();
+    c.idempotency_key = cs.idempotency_key();
+    c.request_fingerprint = cs.request_fingerprint();
+    c.required_skills.assign(cs.required_skills().begin(), cs.required_skills().end());
+    c.initial_position = cs.initial_position();
+    c.initial_estimated_wait_s = cs.initial_estimated_wait_s();
+    c.enqueued_unix_ms = cs.enqueued_unix_ms();
+    c.operator_id = OperatorId(cs.operator_id());
+    c.offer_deadline_unix_ms = cs.offer_deadline_unix_ms();
+    c.connected_unix_ms = cs.connected_unix_ms();
+    c.wrap_up_until_unix_ms = cs.wrap_up_until_unix_ms();
+    c.ended_unix_ms = cs.ended_unix_ms();
+    c.outcome_code = cs.outcome_code();
+    c.notes = cs.notes();
+    c.end_reason = cs.end_reason();
+    for (const auto& r : cs.refusals()) {
+      c.refusals.push_back(Refusal{OperatorId(r.operator_id()), r.until_unix_ms()});
+      state.refusal_expiries_.insert({r.until_unix_ms(), id});
+    }
+    c.offers = cs.offers();
+    if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT ||
+        c.queue().empty() || !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
+      return absl::DataLossError(
+          fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
+    }
+    if (c.IsWaiting()) state.EnterLine(c);
+    if (c.state == v1::CONTACT_STATE_OFFERED) {
+      state.timers_.insert(
+          Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, id, c.operator_id.value()});
+    } else if (c.state == v1::CONTACT_STATE_WRAP_UP) {
+      state.timers_.insert(
+          Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
+    }
+    state.contacts_.emplace(id, std::move(c));
+  }
+  // Whatever the snapshot says must hold as it held when it was written.
+  if (absl::Status s = CheckInvariants(state); !s.ok()) {
+    return absl::DataLossError(fmt::format("snapshot: {}", s.message()));
+  }
+  return state;
 }
 
 }  // namespace ekc::router

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "ekc/v1/events.pb.h"
 #include "ekc/v1/snapshot.pb.h"
 
@@ -153,6 +154,11 @@ class RouterState {
   ekc::v1::RouterSnapshot ToSnapshot() const;
   // A stable hash of ToSnapshot's deterministic serialization.
   uint64_t StateHash() const;
+  // The state a snapshot describes, with everything derived from it (lines, idle set, timers, keys)
+  // rebuilt. DATA_LOSS naming the contact or operator when the snapshot is not one ToSnapshot could
+  // have written (a contact in a queue that does not hold it, an offer without its operator, …): a
+  // snapshot comes from disk, so it is checked rather than trusted.
+  static absl::StatusOr<RouterState> FromSnapshot(const ekc::v1::RouterSnapshot& snapshot);
 
  private:
   void ApplyContactReceived(const ekc::v1::EventRecord& e);
