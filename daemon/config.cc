@@ -108,6 +108,58 @@ std::string Resolve(const std::string& config_path, const std::string& value) {
   return (std::filesystem::path(config_path).parent_path() / p).lexically_normal().string();
 }
 
+storage::Durability ParseDurability(const Reader& r, const YAML::Node& v) {
+  const std::string d = r.String(v, "durability");
+  if (d == "fsync") return storage::Durability::kFsync;
+  if (d == "os") return storage::Durability::kOs;
+  r.Fail(v, fmt::format("durability must be \"fsync\" or \"os\", not \"{}\"", d));
+}
+
+std::string ParseLogLevel(const Reader& r, const YAML::Node& v) {
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  std::string level = r.String(v, "log_level");
+  if (!kLevels.contains(level)) {
+    r.Fail(v, fmt::format("log_level must be one of {}", fmt::join(kLevels, ", ")));
+  }
+  return level;
+}
+
+void ParseRouting(const Reader& r, const YAML::Node& v, router::RouterConfig& routing) {
+  r.ForEachKey(v, "routing", {"default_queue", "urgent_queue", "operator_grace_s"},
+               [&](const std::string& k, const YAML::Node& x) {
+                 if (k == "default_queue") routing.default_queue = r.String(x, k);
+                 if (k == "urgent_queue") routing.urgent_queue = r.String(x, k);
+                 if (k == "operator_grace_s") {
+                   routing.operator_grace_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
+                 }
+               });
+}
+
+SnapshotConfig ParseSnapshots(const Reader& r, const YAML::Node& v) {
+  SnapshotConfig s;
+  r.ForEachKey(v, "snapshots", {"every_events", "every_s", "keep"},
+               [&](const std::string& k, const YAML::Node& x) {
+                 if (k == "every_events") {
+                   s.every_events = static_cast<uint64_t>(r.Integer(x, k, 0, 1'000'000'000));
+                 }
+                 if (k == "every_s") s.every_s = r.Integer(x, k, 0, kSecondsMax);
+                 if (k == "keep") s.keep = static_cast<uint32_t>(r.Integer(x, k, 1, 100));
+               });
+  return s;
+}
+
+// Checks the routing config as a whole, pointing at the queue the problem names when there is one.
+void ValidateRouting(const Reader& r, const YAML::Node& root, const DaemonConfig& c,
+                     const std::map<std::string, YAML::Node>& queue_nodes) {
+  absl::Status s = router::ValidateRouterConfig(c.routing);
+  if (s.ok()) return;
+  const std::string message(s.message());
+  for (const auto& [name, node] : queue_nodes) {
+    if (message.find("(" + name + ")") != std::string::npos) r.Fail(node, message);
+  }
+  r.Fail(root, message);
+}
+
 DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
   DaemonConfig c;
   c.path = r.path();
@@ -115,37 +167,15 @@ DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
   std::map<std::string, YAML::Node> queue_nodes;
   r.ForEachKey(
       root, "the config file",
-      {"listen", "data_dir", "rules", "durability", "log_level", "routing", "queues"},
+      {"listen", "data_dir", "rules", "durability", "log_level", "routing", "queues", "snapshots"},
       [&](const std::string& key, const YAML::Node& v) {
         if (key == "listen") c.listen = r.String(v, key);
         if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
         if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
-        if (key == "durability") {
-          const std::string d = r.String(v, key);
-          if (d == "fsync")
-            c.durability = storage::Durability::kFsync;
-          else if (d == "os")
-            c.durability = storage::Durability::kOs;
-          else
-            r.Fail(v, fmt::format("durability must be \"fsync\" or \"os\", not \"{}\"", d));
-        }
-        if (key == "log_level") {
-          c.log_level = r.String(v, key);
-          static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-          if (!kLevels.contains(c.log_level)) {
-            r.Fail(v, fmt::format("log_level must be one of {}", fmt::join(kLevels, ", ")));
-          }
-        }
-        if (key == "routing") {
-          r.ForEachKey(v, "routing", {"default_queue", "urgent_queue", "operator_grace_s"},
-                       [&](const std::string& k, const YAML::Node& x) {
-                         if (k == "default_queue") c.routing.default_queue = r.String(x, k);
-                         if (k == "urgent_queue") c.routing.urgent_queue = r.String(x, k);
-                         if (k == "operator_grace_s") {
-                           c.routing.operator_grace_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
-                         }
-                       });
-        }
+        if (key == "durability") c.durability = ParseDurability(r, v);
+        if (key == "log_level") c.log_level = ParseLogLevel(r, v);
+        if (key == "routing") ParseRouting(r, v, c.routing);
+        if (key == "snapshots") c.snapshots = ParseSnapshots(r, v);
         if (key == "queues") {
           if (!v.IsSequence()) r.Fail(v, "queues must be a list of queues");
           for (const YAML::Node& q : v) {
@@ -156,14 +186,7 @@ DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
         }
       });
   if (c.rules_path.empty()) r.Fail(root, "rules: the path of the rules file is required");
-  if (absl::Status s = router::ValidateRouterConfig(c.routing); !s.ok()) {
-    const std::string message(s.message());
-    // Point at the queue the message names when there is one, else at the top of the file.
-    for (const auto& [name, node] : queue_nodes) {
-      if (message.find("(" + name + ")") != std::string::npos) r.Fail(node, message);
-    }
-    r.Fail(root, message);
-  }
+  ValidateRouting(r, root, c, queue_nodes);
   return c;
 }
 

@@ -18,6 +18,15 @@
 
 namespace ekc::daemon {
 
+// When ekcd writes a snapshot of the routing state (so that a start replays only the events after
+// it).
+struct SnapshotConfig {
+  uint64_t every_events =
+      100'000;            // after this many events since the last snapshot (0: not by count)
+  int64_t every_s = 300;  // or after this many seconds (0: not by time)
+  uint32_t keep = 3;      // snapshots kept; older ones are deleted
+};
+
 struct DaemonConfig {
   std::string path;  // the file it was read from
   std::string listen = "127.0.0.1:7070";
@@ -26,6 +35,7 @@ struct DaemonConfig {
   storage::Durability durability = storage::Durability::kFsync;
   std::string log_level = "info";  // trace, debug, info, warn, error
   router::RouterConfig routing;
+  SnapshotConfig snapshots;
   // Where each queue is defined ("file:line:column"), for errors found after parsing (e.g. a queue
   // listing a situation the rules do not define).
   std::map<std::string, std::string> queue_locations;

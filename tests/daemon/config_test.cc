@@ -34,6 +34,21 @@ TEST(Config, TheShippedDefaultIsValid) {
   EXPECT_EQ(c->routing.urgent_queue, "crisis");
 }
 
+TEST(Config, SnapshotSettingsAreRead) {
+  auto c = ParseDaemonConfig(
+      std::string(kMinimal) + "snapshots:\n  every_events: 500\n  every_s: 0\n  keep: 2\n",
+      "s.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->snapshots.every_events, 500u);
+  EXPECT_EQ(c->snapshots.every_s, 0);
+  EXPECT_EQ(c->snapshots.keep, 2u);
+  auto bad = ParseDaemonConfig(std::string(kMinimal) + "snapshots:\n  keep: 0\n", "s.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find("s.yaml:5:9: keep must be between 1 and 100"),
+            std::string::npos)
+      << bad.status();
+}
+
 TEST(Config, UnknownKeyNamesFileLineAndColumn) {
   auto c = ParseDaemonConfig("rules: r.yaml\nqueues:\n  - name: general\n    wrapup_s: 5\n",
                              "ekcd.yaml");
