@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <locale>
 #include <map>
 #include <set>
 #include <sstream>
@@ -63,6 +64,19 @@ class Reader {
     return value;
   }
 
+  // A number in (0, 1], e.g. 0.8.
+  double Fraction(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsScalar()) Fail(node, fmt::format("{} must be a number", key));
+    double value = 0;
+    std::istringstream in(node.Scalar());
+    in.imbue(std::locale::classic());
+    if (!(in >> value) || !in.eof() || !(value > 0 && value <= 1)) {
+      Fail(node, fmt::format("{} must be a fraction above 0 and at most 1, e.g. 0.8, not \"{}\"",
+                             key, node.Scalar()));
+    }
+    return value;
+  }
+
   std::vector<std::string> StringList(const YAML::Node& node, std::string_view key) const {
     if (!node.IsSequence()) Fail(node, fmt::format("{} must be a list", key));
     std::vector<std::string> out;
@@ -78,26 +92,61 @@ class Reader {
 
 constexpr int64_t kSecondsMax = 24 * 3600;
 
+// How each key of a queue is read; the keys of this table are the keys a queue may have.
+using QueueField = std::function<void(const Reader&, const YAML::Node&, router::QueueConfig&)>;
+
+const std::map<std::string, QueueField>& QueueFields() {
+  static const auto* fields = new std::map<std::string, QueueField>{
+      {"name", [](const Reader& r, const YAML::Node& v,
+                  router::QueueConfig& q) { q.name = r.String(v, "name"); }},
+      {"situations", [](const Reader& r, const YAML::Node& v,
+                        router::QueueConfig& q) { q.situations = r.StringList(v, "situations"); }},
+      {"skills", [](const Reader& r, const YAML::Node& v,
+                    router::QueueConfig& q) { q.skills = r.StringList(v, "skills"); }},
+      {"offer_timeout_s",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.offer_timeout_ms = 1000 * r.Integer(v, "offer_timeout_s", 1, 3600);
+       }},
+      {"wrap_up_s",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.wrap_up_ms = 1000 * r.Integer(v, "wrap_up_s", 0, kSecondsMax);
+       }},
+      {"waiting_max",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.waiting_max = static_cast<uint32_t>(r.Integer(v, "waiting_max", 1, 1'000'000));
+       }},
+      {"reoffer_delay_s",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.reoffer_delay_ms = 1000 * r.Integer(v, "reoffer_delay_s", 0, kSecondsMax);
+       }},
+      {"expected_handle_s",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.expected_handle_ms = 1000 * r.Integer(v, "expected_handle_s", 1, kSecondsMax);
+       }},
+      {"service_level_target",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.service_level_target = r.Fraction(v, "service_level_target");
+       }},
+      {"service_level_threshold_s",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.service_level_threshold_s =
+             static_cast<uint32_t>(r.Integer(v, "service_level_threshold_s", 1, 3600));
+       }},
+      {"short_abandon_s",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.short_abandon_s = static_cast<uint32_t>(r.Integer(v, "short_abandon_s", 0, 600));
+       }},
+  };
+  return *fields;
+}
+
 router::QueueConfig ParseQueue(const Reader& r, const YAML::Node& node) {
   router::QueueConfig q;
-  r.ForEachKey(node, "a queue",
-               {"name", "situations", "skills", "offer_timeout_s", "wrap_up_s", "waiting_max",
-                "reoffer_delay_s", "expected_handle_s"},
-               [&](const std::string& key, const YAML::Node& v) {
-                 if (key == "name") q.name = r.String(v, key);
-                 if (key == "situations") q.situations = r.StringList(v, key);
-                 if (key == "skills") q.skills = r.StringList(v, key);
-                 if (key == "offer_timeout_s")
-                   q.offer_timeout_ms = 1000 * r.Integer(v, key, 1, 3600);
-                 if (key == "wrap_up_s") q.wrap_up_ms = 1000 * r.Integer(v, key, 0, kSecondsMax);
-                 if (key == "waiting_max")
-                   q.waiting_max = static_cast<uint32_t>(r.Integer(v, key, 1, 1'000'000));
-                 if (key == "reoffer_delay_s")
-                   q.reoffer_delay_ms = 1000 * r.Integer(v, key, 0, kSecondsMax);
-                 if (key == "expected_handle_s") {
-                   q.expected_handle_ms = 1000 * r.Integer(v, key, 1, kSecondsMax);
-                 }
-               });
+  std::set<std::string> known;
+  for (const auto& [key, field] : QueueFields()) known.insert(key);
+  r.ForEachKey(node, "a queue", known, [&](const std::string& key, const YAML::Node& v) {
+    QueueFields().at(key)(r, v, q);
+  });
   if (q.name.empty()) r.Fail(node, "a queue needs a name");
   return q;
 }

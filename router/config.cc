@@ -60,6 +60,12 @@ absl::Status ValidateRouterConfig(const RouterConfig& config) {
       return absl::InvalidArgumentError(where("waiting_max") + ": must be > 0");
     if (q.reoffer_delay_ms < 0)
       return absl::InvalidArgumentError(where("reoffer_delay_s") + ": must be >= 0");
+    if (!(q.service_level_target > 0 && q.service_level_target <= 1)) {
+      return absl::InvalidArgumentError(where("service_level_target") + ": must be in (0, 1]");
+    }
+    if (q.service_level_threshold_s == 0) {
+      return absl::InvalidArgumentError(where("service_level_threshold_s") + ": must be > 0");
+    }
     if (q.expected_handle_ms <= 0) {
       return absl::InvalidArgumentError(where("expected_handle_s") + ": must be > 0");
     }

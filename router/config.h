@@ -25,6 +25,12 @@ struct QueueConfig {
   int64_t reoffer_delay_ms = 30'000;
   // The handle time the estimated wait assumes until the queue has completed contacts of its own.
   int64_t expected_handle_ms = 300'000;
+  // Service-level goal: `service_level_target` of the contacts answered within the threshold.
+  double service_level_target = 0.8;
+  uint32_t service_level_threshold_s = 20;
+  // Contacts abandoned within this many seconds count in neither the answered nor the missed
+  // (docs/routing.md); 0 counts every abandon as a miss.
+  uint32_t short_abandon_s = 0;
 };
 
 struct RouterConfig {

@@ -106,6 +106,8 @@ Decision DecideSubmit(const RouterState& state, const RouterConfig& config,
   for (const std::string& skill : queue.skills) r->add_required_skills(skill);
   r->set_position(position);
   r->set_estimated_wait_s(EstimateWaitSeconds(state, queue, position));
+  r->set_service_level_threshold_s(queue.service_level_threshold_s);
+  r->set_short_abandon_s(queue.short_abandon_s);
   Decision d = Emit({});
   d.events.push_back(std::move(e));
   d.contact = id;

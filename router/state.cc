@@ -147,6 +147,7 @@ void RouterState::Apply(const v1::EventRecord& e) {
     case v1::EventRecord::EVENT_NOT_SET:
       EKC_CHECK_MSG(false, fmt::format("event {} has no body", e.sequence()).c_str());
   }
+  statistics_.Observe(e);
   last_sequence_ = Sequence(e.sequence());
   last_time_unix_ms_ = std::max(last_time_unix_ms_, e.time_unix_ms());
 }
@@ -462,6 +463,7 @@ ekc::v1::RouterSnapshot RouterState::ToSnapshot() const {
     out->set_completed(q.completed);
     out->set_handle_ms_total(q.handle_ms_total);
   }
+  *s.mutable_statistics() = statistics_.ToSnapshot();
   return s;
 }
 
@@ -556,6 +558,9 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
     }
     state.contacts_.emplace(id, std::move(c));
   }
+  auto statistics = Statistics::FromSnapshot(snapshot.statistics());
+  if (!statistics.ok()) return statistics.status();
+  state.statistics_ = std::move(*statistics);
   // Whatever the snapshot says must hold as it held when it was written.
   if (absl::Status s = CheckInvariants(state); !s.ok()) {
     return absl::DataLossError(fmt::format("snapshot: {}", s.message()));

@@ -28,6 +28,7 @@
 #include "ekc/v1/snapshot.pb.h"
 
 #include "base/ids.h"
+#include "router/statistics.h"
 
 namespace ekc::router {
 
@@ -149,6 +150,8 @@ class RouterState {
   uint32_t PositionOf(const Contact& contact) const;
   uint32_t WaitingCount() const;
   uint32_t LoggedInCount() const;
+  // Queue and operator figures derived from every applied event (router/statistics.h).
+  const Statistics& statistics() const { return statistics_; }
 
   // The whole state in canonical order; equal states give byte-identical serializations.
   ekc::v1::RouterSnapshot ToSnapshot() const;
@@ -194,6 +197,7 @@ class RouterState {
   std::set<std::pair<int64_t, OperatorId>> idle_;
   std::map<OperatorId, int64_t> idle_since_;  // the key each operator has in idle_
   std::set<Timer> timers_;
+  Statistics statistics_;
   // Refusal expiries (time, contact): they produce no event, only a wake-up to offer again.
   std::set<std::pair<int64_t, uint64_t>> refusal_expiries_;
 };

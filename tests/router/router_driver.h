@@ -16,8 +16,11 @@ namespace ekc::router::testing {
 
 inline RouterConfig TwoQueueConfig() {
   RouterConfig config;
-  config.queues.push_back(
-      QueueConfig{.name = "general", .offer_timeout_ms = 20'000, .wrap_up_ms = 30'000});
+  config.queues.push_back(QueueConfig{.name = "general",
+                                      .offer_timeout_ms = 20'000,
+                                      .wrap_up_ms = 30'000,
+                                      .service_level_threshold_s = 20,
+                                      .short_abandon_s = 5});
   config.queues.push_back(QueueConfig{.name = "family",
                                       .situations = {"child_birth", "large_family"},
                                       .skills = {"family"},
