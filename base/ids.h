@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <utility>
 
@@ -34,6 +35,12 @@ using OperatorId = StrongId<struct OperatorIdTag, std::string>;
 using Sequence = StrongId<struct SequenceTag, uint64_t>;
 
 inline Sequence Next(Sequence s) { return Sequence(s.value() + 1); }
+
+// For test failure messages and logs.
+template <typename Tag, typename T>
+std::ostream& operator<<(std::ostream& out, const StrongId<Tag, T>& id) {
+  return out << id.value();
+}
 
 }  // namespace ekc
 

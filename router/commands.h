@@ -26,6 +26,7 @@ struct Submit {
   std::string region;
   std::string text;
   std::string ivr_choice;
+  std::string office;
   std::vector<std::pair<std::string, std::string>> attributes;  // sorted by key
   ekc::v1::Classification classification;
 };
@@ -80,6 +81,47 @@ struct ConnectionLost {
   OperatorId operator_id;
 };
 
+// The citizen asks to be called back instead of waiting on the line.
+struct RequestCallback {
+  ContactId contact;
+  std::string callback_ref;
+};
+
+// An operator hands the contact they are connected to over to a queue or to another operator.
+struct Transfer {
+  OperatorId operator_id;
+  ContactId contact;
+  std::string to_queue;     // empty: the contact's own queue
+  OperatorId to_operator;   // empty: anyone in the queue
+  std::string note;
+};
+
+// Supervisor actions; the command's actor is the supervisor.
+struct Reassign {
+  ContactId contact;
+  OperatorId to_operator;
+  std::string note;
+};
+
+struct ChangePriority {
+  ContactId contact;
+  ekc::v1::Priority priority = ekc::v1::PRIORITY_UNSPECIFIED;
+  std::string note;
+};
+
+struct ForceOperatorState {
+  OperatorId operator_id;
+  ekc::v1::OperatorState state = ekc::v1::OPERATOR_STATE_UNSPECIFIED;  // AVAILABLE, BREAK or OFFLINE
+  std::string break_reason;
+  std::string note;
+};
+
+struct SetQueuePaused {
+  std::string queue;
+  bool paused = false;
+  std::string note;
+};
+
 // Time passed: fire the timers that are due (offer timeouts, wrap-up ends, grace ends) and offer
 // what can be offered.
 struct Tick {};
@@ -90,9 +132,10 @@ struct Recover {};
 }  // namespace command
 
 using CommandBody =
-    std::variant<command::Submit, command::Cancel, command::Login, command::ChangeState,
-                 command::Logout, command::Accept, command::Decline, command::Complete,
-                 command::ConnectionLost, command::Tick, command::Recover>;
+    std::variant<command::Submit, command::Cancel, command::Login, command::ChangeState, command::Logout,
+                 command::Accept, command::Decline, command::Complete, command::ConnectionLost,
+                 command::RequestCallback, command::Transfer, command::Reassign, command::ChangePriority,
+                 command::ForceOperatorState, command::SetQueuePaused, command::Tick, command::Recover>;
 
 struct Command {
   int64_t now_unix_ms = 0;

@@ -13,6 +13,28 @@
 
 namespace ekc::router {
 
+// How a queue picks among the operators free to take a contact.
+enum class SelectionStrategy : uint8_t {
+  kLongestIdle,    // the one free the longest
+  kMostSkilled,    // the highest proficiency in the queue's skills, then the longest idle
+  kLeastOccupied,  // the one handling the fewest contacts now, then the longest idle
+  kRoundRobin,     // the next after the operator this queue last offered to, in id order
+};
+
+std::string_view SelectionStrategyName(SelectionStrategy strategy);
+
+// One ring of a queue's bullseye: who may take its contacts from `after_ms` of waiting on. The first
+// step starts at once; each widens the one before (or ends the wait: overflow, callback).
+struct EscalationStep {
+  int64_t after_ms = 0;
+  bool same_office = false;      // only operators of the contact's SMFC office (if it names one)
+  bool same_region = false;      // only operators of the contact's region (if it names one)
+  uint32_t min_proficiency = 0;  // in each of the queue's skills; 0: any
+  std::string overflow_to;       // move the contact to this queue, keeping its place in time
+  bool callback = false;         // turn the contact into a callback request
+  std::string summary;           // how the offer explains the step, e.g. "own office, proficiency ≥ 7"
+};
+
 struct QueueConfig {
   std::string name;                     // e.g. "family"
   std::vector<std::string> situations;  // the situation codes routed to this queue
@@ -31,6 +53,11 @@ struct QueueConfig {
   // Contacts abandoned within this many seconds count in neither the answered nor the missed
   // (docs/routing.md); 0 counts every abandon as a miss.
   uint32_t short_abandon_s = 0;
+  SelectionStrategy strategy = SelectionStrategy::kLongestIdle;
+  // The bullseye, first step first; empty: anyone with the skills from the start.
+  std::vector<EscalationStep> escalation;
+  // When the queue is full: refuse the contact (empty) or send it to this queue.
+  std::string overflow_when_full;
 };
 
 struct RouterConfig {
@@ -41,6 +68,14 @@ struct RouterConfig {
   std::string urgent_queue;
   // How long an operator whose desk stream broke stays logged in, waiting for them to come back.
   int64_t operator_grace_ms = 60'000;
+  // Offers in a row an operator lets time out before they go NOT_RESPONDING (0: never).
+  uint32_t not_responding_after_misses = 3;
+  // Aging: one priority level is worth this much waiting, so that a low-priority contact that waited
+  // long enough goes ahead of a newer normal one (0: strict priority, then age). Urgent contacts always
+  // go first.
+  int64_t priority_aging_ms = 0;
+  // May an operator in a voice conversation get chats (or portal, messenger contacts)?
+  bool chat_during_voice = false;
 
   const QueueConfig* FindQueue(std::string_view name) const;
   // The queue a contact with these situations (best first) and urgency joins.

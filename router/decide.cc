@@ -1,3 +1,5 @@
+// The command dispatcher, the intake commands (submit, cancel, callback) and the helpers the handlers share.
+
 #include "router/decide.h"
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/check.h"
+#include "router/decide_internal.h"
 #include "router/event_factory.h"
 #include "router/names.h"
 
@@ -15,18 +18,7 @@ namespace ekc::router {
 
 namespace v1 = ekc::v1;
 
-namespace {
-
-// A proficiency of 0 in a request means "not said": the middle of the 1–10 scale.
-constexpr uint32_t kDefaultProficiency = 5;
-constexpr uint32_t kProficiencyMax = 10;
-
-Decision Refuse(absl::Status status) {
-  EKC_DCHECK(!status.ok());
-  return Decision{.status = std::move(status)};
-}
-
-Decision Emit(std::vector<v1::EventRecord> events) { return Decision{.events = std::move(events)}; }
+namespace internal {
 
 absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const OperatorId& id) {
   const Operator* op = state.FindOperator(id);
@@ -36,50 +28,89 @@ absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const
   return op;
 }
 
-// The offer `op` holds on `contact`, or a refusal naming the field.
-absl::StatusOr<const Contact*> HeldOffer(const RouterState& state, const Operator& op,
-                                         ContactId contact, std::string_view field) {
-  const Contact* c = state.FindContact(contact);
-  if (c == nullptr || op.offered_contact != contact || c->state != v1::CONTACT_STATE_OFFERED) {
-    return absl::FailedPreconditionError(fmt::format(
-        "{}.contact_id: operator {} holds no offer for contact {}", field, op.id, contact));
-  }
+absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id, std::string_view field) {
+  const Contact* c = state.FindContact(id);
+  if (c == nullptr) return absl::NotFoundError(fmt::format("{}: no contact {}", field, id));
   return c;
 }
 
-// Events that finish a wrap-up now: the contact is completed.
-void FinishWrapUp(const RouterState& state, const Operator& op, std::vector<v1::EventRecord>& out) {
-  if (op.active_contact.value() == 0) return;
-  const Contact* c = state.FindContact(op.active_contact);
-  EKC_CHECK(c != nullptr && c->state == v1::CONTACT_STATE_WRAP_UP);
-  out.push_back(events::Completed(*c));
+void FinishWrapUps(const RouterState& state, const Operator& op, std::vector<v1::EventRecord>& out) {
+  for (ContactId id : op.active) {
+    const Contact* c = state.FindContact(id);
+    EKC_CHECK(c != nullptr);
+    if (c->state == v1::CONTACT_STATE_WRAP_UP) out.push_back(events::Completed(*c));
+  }
 }
 
-Decision DecideSubmit(const RouterState& state, const RouterConfig& config,
-                      const command::Submit& cmd, int64_t now) {
+void RevokeOffer(const RouterState& state, const Operator& op, v1::RevokeReason reason,
+                 std::vector<v1::EventRecord>& out) {
+  if (op.offered_contact.value() == 0) return;
+  const Contact* c = state.FindContact(op.offered_contact);
+  EKC_CHECK(c != nullptr);
+  out.push_back(events::Revoked(*c, reason, "", 0));
+}
+
+bool InConversation(const RouterState& state, const Operator& op) {
+  return std::any_of(op.active.begin(), op.active.end(), [&](ContactId id) {
+    return state.FindContact(id)->state == v1::CONTACT_STATE_CONNECTED;
+  });
+}
+
+LinePlace JoinPlace(const RouterConfig& config, v1::Priority priority, int64_t now, ContactId id) {
+  return PlaceInLine(priority, now, id, config.priority_aging_ms);
+}
+
+int64_t FirstEscalation(const QueueConfig& queue, int64_t joined_unix_ms) {
+  return queue.escalation.size() > 1 ? joined_unix_ms + queue.escalation[1].after_ms : 0;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::Emit;
+using internal::Refuse;
+
+// The queue a new contact joins: by its situations and urgency, or the overflow of a full one. Refuses
+// when the queue is full and has nowhere to overflow (or that is full too).
+absl::StatusOr<const QueueConfig*> QueueForNewContact(const RouterState& state, const RouterConfig& config,
+                                                      const v1::Classification& classification, bool urgent,
+                                                      std::string* overflowed_from) {
+  std::vector<std::string_view> codes;
+  for (const auto& s : classification.situations()) codes.push_back(s.code());
+  const QueueConfig* queue = &config.QueueFor(codes, urgent);
+  auto waiting = [&](const QueueConfig& q) {
+    const Queue* line = state.FindQueue(q.name);
+    return line == nullptr ? 0u : static_cast<uint32_t>(line->line.size());
+  };
+  if (waiting(*queue) < queue->waiting_max) return queue;
+  if (const QueueConfig* overflow = config.FindQueue(queue->overflow_when_full);
+      overflow != nullptr && waiting(*overflow) < overflow->waiting_max) {
+    *overflowed_from = queue->name;
+    return overflow;
+  }
+  return absl::ResourceExhaustedError(fmt::format("queue {} is full: {} contacts are waiting and its waiting_max is {}",
+                                                  queue->name, waiting(*queue), queue->waiting_max));
+}
+
+Decision DecideSubmit(const RouterState& state, const RouterConfig& config, const command::Submit& cmd, int64_t now) {
   if (auto existing = state.FindByIdempotencyKey(cmd.idempotency_key)) {
     const Contact* found = state.FindContact(*existing);
     EKC_CHECK(found != nullptr);
     if (found->request_fingerprint != cmd.request_fingerprint) {
-      return Refuse(absl::FailedPreconditionError(fmt::format(
-          "idempotency_key: already used for contact {} by a different request", found->id)));
+      return Refuse(absl::FailedPreconditionError(
+          fmt::format("idempotency_key: already used for contact {} by a different request", found->id)));
     }
     return Decision{.contact = found->id, .duplicate = true};
   }
-  const v1::Classification& classification = cmd.classification;
-  std::vector<std::string_view> codes;
-  for (const auto& s : classification.situations()) codes.push_back(s.code());
-  const v1::Priority priority = classification.priority() == v1::PRIORITY_UNSPECIFIED
+  const v1::Priority priority = cmd.classification.priority() == v1::PRIORITY_UNSPECIFIED
                                     ? v1::PRIORITY_NORMAL
-                                    : classification.priority();
-  const QueueConfig& queue = config.QueueFor(codes, priority == v1::PRIORITY_URGENT);
+                                    : cmd.classification.priority();
+  std::string overflowed_from;
+  auto chosen = QueueForNewContact(state, config, cmd.classification, priority == v1::PRIORITY_URGENT, &overflowed_from);
+  if (!chosen.ok()) return Refuse(chosen.status());
+  const QueueConfig& queue = **chosen;
   const Queue* line = state.FindQueue(queue.name);
-  const uint32_t waiting = line == nullptr ? 0 : static_cast<uint32_t>(line->waiting.size());
-  if (waiting >= queue.waiting_max) {
-    return Refuse(absl::ResourceExhaustedError(
-        fmt::format("queue {} is full: {} contacts are waiting and its waiting_max is {}",
-                    queue.name, waiting, queue.waiting_max)));
-  }
   uint32_t position = 1;
   if (line != nullptr) {
     for (int p = priority; p <= v1::PRIORITY_URGENT; ++p) position += line->waiting_by_priority[p];
@@ -96,10 +127,11 @@ Decision DecideSubmit(const RouterState& state, const RouterConfig& config,
   card->set_channel(cmd.channel);
   card->set_citizen_ref(cmd.citizen_ref);
   card->set_region(cmd.region);
+  card->set_office(cmd.office);
   card->set_text(cmd.text);
   card->set_ivr_choice(cmd.ivr_choice);
   for (const auto& [key, value] : cmd.attributes) (*card->mutable_attributes())[key] = value;
-  *card->mutable_classification() = classification;
+  *card->mutable_classification() = cmd.classification;
   card->set_priority(priority);
   card->set_queue(queue.name);
   card->set_received_unix_ms(now);
@@ -108,6 +140,9 @@ Decision DecideSubmit(const RouterState& state, const RouterConfig& config,
   r->set_estimated_wait_s(EstimateWaitSeconds(state, queue, position));
   r->set_service_level_threshold_s(queue.service_level_threshold_s);
   r->set_short_abandon_s(queue.short_abandon_s);
+  *r->mutable_place() = ToProto(internal::JoinPlace(config, priority, now, id));
+  r->set_next_escalation_unix_ms(internal::FirstEscalation(queue, now));
+  r->set_overflowed_from(overflowed_from);
   Decision d = Emit({});
   d.events.push_back(std::move(e));
   d.contact = id;
@@ -115,167 +150,47 @@ Decision DecideSubmit(const RouterState& state, const RouterConfig& config,
 }
 
 Decision DecideCancel(const RouterState& state, const command::Cancel& cmd, int64_t now) {
-  const Contact* c = state.FindContact(cmd.contact);
-  if (c == nullptr) {
-    return Refuse(absl::NotFoundError(fmt::format("contact_id: no contact {}", cmd.contact)));
-  }
+  auto c = internal::ExistingContact(state, cmd.contact, "contact_id");
+  if (!c.ok()) return Refuse(c.status());
+  const Contact& contact = **c;
   std::vector<v1::EventRecord> out;
-  switch (c->state) {
+  switch (contact.state) {
     case v1::CONTACT_STATE_ABANDONED:
       return Emit({});  // cancelling twice is not an error: the citizen left either way
     case v1::CONTACT_STATE_OFFERED:
-      out.push_back(events::Revoked(*c, v1::REVOKE_REASON_CONTACT_CANCELLED, cmd.reason, 0));
+      out.push_back(events::Revoked(contact, v1::REVOKE_REASON_CONTACT_CANCELLED, cmd.reason, 0));
       [[fallthrough]];
     case v1::CONTACT_STATE_QUEUED:
-      out.push_back(
-          events::Abandoned(*c, cmd.reason, std::max<int64_t>(0, now - c->enqueued_unix_ms)));
+    case v1::CONTACT_STATE_CALLBACK:
+      out.push_back(events::Abandoned(contact, cmd.reason, std::max<int64_t>(0, now - contact.enqueued_unix_ms)));
       return Emit(std::move(out));
     default:
       return Refuse(absl::FailedPreconditionError(
-          fmt::format("contact {} is {}: once an operator accepted it, the operator completes it",
-                      c->id, ContactStateName(c->state))));
+          fmt::format("contact {} is {}: once an operator accepted it, the operator completes it", contact.id,
+                      ContactStateName(contact.state))));
   }
 }
 
-Decision DecideLogin(const RouterState& state, const command::Login& cmd) {
-  const Operator* existing = state.FindOperator(cmd.operator_id);
-  const bool resumed = existing != nullptr && existing->LoggedIn();
-  v1::EventRecord e;
-  e.set_operator_id(cmd.operator_id.value());
-  v1::OperatorLoggedIn* r = e.mutable_operator_logged_in();
-  r->set_name(cmd.name);
-  r->set_office(cmd.office);
-  r->set_region(cmd.region);
-  std::vector<v1::Skill> skills = cmd.skills;
-  std::sort(skills.begin(), skills.end(),
-            [](const v1::Skill& a, const v1::Skill& b) { return a.name() < b.name(); });
-  for (size_t i = 0; i < skills.size(); ++i) {
-    if (i > 0 && skills[i].name() == skills[i - 1].name()) continue;
-    v1::Skill* s = r->add_skills();
-    s->set_name(skills[i].name());
-    s->set_proficiency(skills[i].proficiency() == 0
-                           ? kDefaultProficiency
-                           : std::min(skills[i].proficiency(), kProficiencyMax));
-  }
-  for (const auto& ch : cmd.channels) *r->add_channels() = ch;
-  r->set_resumed(resumed);
-  if (resumed) {
-    r->set_state(existing->state);
-    r->set_break_reason(existing->break_reason);
-  } else {
-    r->set_state(cmd.ready ? v1::OPERATOR_STATE_AVAILABLE : v1::OPERATOR_STATE_BREAK);
-    r->set_break_reason(cmd.ready ? "" : "login");
-  }
-  return Emit({std::move(e)});
-}
-
-Decision DecideChangeState(const RouterState& state, const command::ChangeState& cmd) {
-  if (cmd.state != v1::OPERATOR_STATE_AVAILABLE && cmd.state != v1::OPERATOR_STATE_BREAK) {
-    return Refuse(absl::InvalidArgumentError(fmt::format(
-        "change_state.state: must be AVAILABLE or BREAK, not {}", OperatorStateName(cmd.state))));
-  }
-  auto op = LoggedInOperator(state, cmd.operator_id);
-  if (!op.ok()) return Refuse(op.status());
-  const Operator& o = **op;
-  if (o.state == v1::OPERATOR_STATE_BUSY) {
-    return Refuse(absl::FailedPreconditionError(fmt::format(
-        "operator {} is handling contact {}: complete it first", o.id, o.active_contact)));
-  }
-  const std::string reason = cmd.state == v1::OPERATOR_STATE_BREAK ? cmd.break_reason : "";
-  if (o.state == cmd.state && o.break_reason == reason) return Emit({});
-  std::vector<v1::EventRecord> out;
-  FinishWrapUp(state, o, out);
-  if (cmd.state != v1::OPERATOR_STATE_AVAILABLE && o.offered_contact.value() != 0) {
-    const Contact* c = state.FindContact(o.offered_contact);
-    EKC_CHECK(c != nullptr);
-    out.push_back(events::Revoked(*c, v1::REVOKE_REASON_OPERATOR_UNAVAILABLE, "", 0));
-  }
-  out.push_back(events::StateChanged(o.id, cmd.state, reason));
-  return Emit(std::move(out));
-}
-
-Decision DecideLogout(const RouterState& state, const command::Logout& cmd) {
-  auto op = LoggedInOperator(state, cmd.operator_id);
-  if (!op.ok()) return Refuse(op.status());
-  const Operator& o = **op;
-  if (o.state == v1::OPERATOR_STATE_BUSY) {
-    return Refuse(absl::FailedPreconditionError(
-        fmt::format("operator {} is handling contact {}: complete it before logging out", o.id,
-                    o.active_contact)));
-  }
-  std::vector<v1::EventRecord> out;
-  FinishWrapUp(state, o, out);
-  if (o.offered_contact.value() != 0) {
-    const Contact* c = state.FindContact(o.offered_contact);
-    EKC_CHECK(c != nullptr);
-    out.push_back(events::Revoked(*c, v1::REVOKE_REASON_OPERATOR_UNAVAILABLE, "", 0));
-  }
-  out.push_back(events::LoggedOut(o.id, cmd.reason.empty() ? "logout" : cmd.reason));
-  return Emit(std::move(out));
-}
-
-Decision DecideAccept(const RouterState& state, const command::Accept& cmd) {
-  auto op = LoggedInOperator(state, cmd.operator_id);
-  if (!op.ok()) return Refuse(op.status());
-  auto c = HeldOffer(state, **op, cmd.contact, "accept");
+Decision DecideRequestCallback(const RouterState& state, const command::RequestCallback& cmd) {
+  auto c = internal::ExistingContact(state, cmd.contact, "contact_id");
   if (!c.ok()) return Refuse(c.status());
-  return Emit({events::Connected(**c)});
-}
-
-Decision DecideDecline(const RouterState& state, const RouterConfig& config,
-                       const command::Decline& cmd, int64_t now) {
-  auto op = LoggedInOperator(state, cmd.operator_id);
-  if (!op.ok()) return Refuse(op.status());
-  auto c = HeldOffer(state, **op, cmd.contact, "decline");
-  if (!c.ok()) return Refuse(c.status());
-  const QueueConfig& queue = QueueSettings(config, (*c)->queue());
-  return Emit(
-      {events::Revoked(**c, v1::REVOKE_REASON_DECLINED, cmd.reason, now + queue.reoffer_delay_ms)});
-}
-
-Decision DecideComplete(const RouterState& state, const RouterConfig& config,
-                        const command::Complete& cmd, int64_t now) {
-  auto op = LoggedInOperator(state, cmd.operator_id);
-  if (!op.ok()) return Refuse(op.status());
-  const Contact* c = state.FindContact(cmd.contact);
-  if (c == nullptr || (*op)->active_contact != cmd.contact ||
-      c->state != v1::CONTACT_STATE_CONNECTED) {
-    return Refuse(absl::FailedPreconditionError(
-        fmt::format("complete.contact_id: operator {} is not connected to contact {}",
-                    cmd.operator_id, cmd.contact)));
+  const Contact& contact = **c;
+  if (contact.callback && (contact.InLine() || contact.state == v1::CONTACT_STATE_OFFERED)) {
+    return Emit({});  // asked twice: it is a callback already
   }
-  const QueueConfig& queue = QueueSettings(config, c->queue());
   std::vector<v1::EventRecord> out;
-  out.push_back(events::ConversationEnded(*c, cmd.outcome_code, cmd.notes, now + queue.wrap_up_ms));
-  // The wrap-up ends with its timer (DecideSystemStep), at once when the queue's wrap-up is zero.
-  return Emit(std::move(out));
-}
-
-// Revokes the operator's offer and starts their grace period.
-void LoseConnection(const RouterState& state, const RouterConfig& config, const Operator& op,
-                    int64_t now, std::vector<v1::EventRecord>& out) {
-  if (!op.LoggedIn() || !op.connected) return;
-  if (op.offered_contact.value() != 0) {
-    const Contact* c = state.FindContact(op.offered_contact);
-    EKC_CHECK(c != nullptr);
-    out.push_back(events::Revoked(*c, v1::REVOKE_REASON_CONNECTION_LOST, "", 0));
+  switch (contact.state) {
+    case v1::CONTACT_STATE_OFFERED:
+      out.push_back(events::Revoked(contact, v1::REVOKE_REASON_CALLBACK, "", 0));
+      [[fallthrough]];
+    case v1::CONTACT_STATE_QUEUED:
+      out.push_back(events::CallbackRequested(contact, cmd.callback_ref, "citizen"));
+      return Emit(std::move(out));
+    default:
+      return Refuse(absl::FailedPreconditionError(fmt::format(
+          "contact {} is {}: only a waiting contact can turn into a callback", contact.id,
+          ContactStateName(contact.state))));
   }
-  out.push_back(events::ConnectionLost(op.id, now + config.operator_grace_ms));
-}
-
-Decision DecideConnectionLost(const RouterState& state, const RouterConfig& config,
-                              const command::ConnectionLost& cmd, int64_t now) {
-  std::vector<v1::EventRecord> out;
-  if (const Operator* op = state.FindOperator(cmd.operator_id)) {
-    LoseConnection(state, config, *op, now, out);
-  }
-  return Emit(std::move(out));
-}
-
-Decision DecideRecover(const RouterState& state, const RouterConfig& config, int64_t now) {
-  std::vector<v1::EventRecord> out;
-  for (const auto& [id, op] : state.operators()) LoseConnection(state, config, op, now, out);
-  return Emit(std::move(out));
 }
 
 }  // namespace
@@ -287,44 +202,43 @@ const QueueConfig& QueueSettings(const RouterConfig& config, std::string_view qu
   return *fallback;
 }
 
-uint32_t EstimateWaitSeconds(const RouterState& state, const QueueConfig& queue,
-                             uint32_t position) {
-  uint32_t staffed = 0;
-  uint32_t idle = 0;
-  for (const auto& [id, op] : state.operators()) {
-    if (!op.LoggedIn() || !op.HasSkills(queue.skills)) continue;
-    ++staffed;
-    if (op.Idle()) ++idle;
-  }
-  if (position <= idle) return 0;
+uint32_t EstimateWaitSeconds(const RouterState& state, const QueueConfig& queue, uint32_t position) {
+  const uint32_t staffed = std::max<uint32_t>(1, state.LoggedInWithSkills(queue.skills));
+  uint32_t free_now = 0;
+  const ReadySet* ready =
+      queue.skills.empty() ? &state.ready_operators() : state.ready_with_skill(queue.skills.front());
+  if (ready != nullptr) free_now = static_cast<uint32_t>(ready->size());
+  if (position <= free_now) return 0;
   const Queue* line = state.FindQueue(queue.name);
-  const int64_t handle_ms = line != nullptr && line->completed > 0
-                                ? line->handle_ms_total / static_cast<int64_t>(line->completed)
-                                : queue.expected_handle_ms;
-  const int64_t wait_ms =
-      static_cast<int64_t>(position - idle) * handle_ms / std::max<int64_t>(1, staffed);
-  return static_cast<uint32_t>(std::min<int64_t>(wait_ms / 1000, UINT32_MAX));
+  const double handle_ms = line != nullptr && line->completed > 0 ? line->handle_ms_running
+                                                                  : static_cast<double>(queue.expected_handle_ms);
+  const double wait_ms = (position - free_now) * handle_ms / staffed;
+  return static_cast<uint32_t>(std::min<double>(wait_ms / 1000, UINT32_MAX));
 }
 
 Decision Decide(const RouterState& state, const RouterConfig& config, const Command& command) {
+  using namespace internal;
   const int64_t now = command.now_unix_ms;
   return std::visit(
       [&](const auto& cmd) -> Decision {
         using T = std::decay_t<decltype(cmd)>;
-        if constexpr (std::is_same_v<T, command::Submit>)
-          return DecideSubmit(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Submit>) return DecideSubmit(state, config, cmd, now);
         if constexpr (std::is_same_v<T, command::Cancel>) return DecideCancel(state, cmd, now);
+        if constexpr (std::is_same_v<T, command::RequestCallback>) return DecideRequestCallback(state, cmd);
         if constexpr (std::is_same_v<T, command::Login>) return DecideLogin(state, cmd);
-        if constexpr (std::is_same_v<T, command::ChangeState>) return DecideChangeState(state, cmd);
-        if constexpr (std::is_same_v<T, command::Logout>) return DecideLogout(state, cmd);
-        if constexpr (std::is_same_v<T, command::Accept>) return DecideAccept(state, cmd);
-        if constexpr (std::is_same_v<T, command::Decline>)
-          return DecideDecline(state, config, cmd, now);
-        if constexpr (std::is_same_v<T, command::Complete>)
-          return DecideComplete(state, config, cmd, now);
-        if constexpr (std::is_same_v<T, command::ConnectionLost>) {
-          return DecideConnectionLost(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::ChangeState>) {
+          return DecideChangeState(state, cmd.operator_id, cmd.state, cmd.break_reason);
         }
+        if constexpr (std::is_same_v<T, command::Logout>) return DecideLogout(state, cmd.operator_id, cmd.reason);
+        if constexpr (std::is_same_v<T, command::Accept>) return DecideAccept(state, cmd);
+        if constexpr (std::is_same_v<T, command::Decline>) return DecideDecline(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Complete>) return DecideComplete(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::ConnectionLost>) return DecideConnectionLost(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Transfer>) return DecideTransfer(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Reassign>) return DecideReassign(state, cmd);
+        if constexpr (std::is_same_v<T, command::ChangePriority>) return DecideChangePriority(state, config, cmd);
+        if constexpr (std::is_same_v<T, command::ForceOperatorState>) return DecideForceOperatorState(state, cmd);
+        if constexpr (std::is_same_v<T, command::SetQueuePaused>) return DecideSetQueuePaused(state, config, cmd);
         if constexpr (std::is_same_v<T, command::Tick>) return Emit({});
         if constexpr (std::is_same_v<T, command::Recover>) return DecideRecover(state, config, now);
       },

@@ -98,4 +98,48 @@ v1::EventRecord ConnectionLost(const OperatorId& op, int64_t grace_until_unix_ms
   return e;
 }
 
+v1::EventRecord CallbackRequested(const Contact& c, std::string callback_ref, std::string reason) {
+  v1::EventRecord e = About(c);
+  e.clear_operator_id();
+  v1::CallbackRequested* body = e.mutable_callback_requested();
+  body->set_callback_ref(std::move(callback_ref));
+  body->set_reason(std::move(reason));
+  return e;
+}
+
+v1::EventRecord Escalated(const Contact& c, uint32_t step, int64_t next_escalation_unix_ms, std::string summary) {
+  v1::EventRecord e = About(c);
+  v1::ContactEscalated* body = e.mutable_contact_escalated();
+  body->set_step(step);
+  body->set_next_escalation_unix_ms(next_escalation_unix_ms);
+  body->set_summary(std::move(summary));
+  return e;
+}
+
+v1::EventRecord Reserved(const Contact& c, const OperatorId& op, std::string note) {
+  v1::EventRecord e = About(c);
+  e.set_operator_id(op.value());
+  e.mutable_contact_reserved()->set_operator_id(op.value());
+  e.mutable_contact_reserved()->set_note(std::move(note));
+  return e;
+}
+
+v1::EventRecord PriorityChanged(const Contact& c, v1::Priority priority, const LinePlace& place, std::string note) {
+  v1::EventRecord e = About(c);
+  v1::ContactPriorityChanged* body = e.mutable_contact_priority_changed();
+  body->set_priority(priority);
+  *body->mutable_place() = ToProto(place);
+  body->set_note(std::move(note));
+  return e;
+}
+
+v1::EventRecord QueuePauseChanged(const std::string& queue, bool paused, std::string note) {
+  v1::EventRecord e;
+  v1::QueuePauseChanged* body = e.mutable_queue_pause_changed();
+  body->set_queue(queue);
+  body->set_paused(paused);
+  body->set_note(std::move(note));
+  return e;
+}
+
 }  // namespace ekc::router::events

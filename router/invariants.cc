@@ -1,5 +1,7 @@
 #include "router/invariants.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "router/names.h"
@@ -12,77 +14,98 @@ namespace {
 
 absl::Status Broken(std::string message) { return absl::InternalError(std::move(message)); }
 
+bool Holds(v1::ContactState s) {
+  return s == v1::CONTACT_STATE_CONNECTED || s == v1::CONTACT_STATE_WRAP_UP;
+}
+
 absl::Status CheckContact(const RouterState& state, const Contact& c) {
   const Queue* q = state.FindQueue(c.queue());
   if (q == nullptr) return Broken(fmt::format("contact {}: queue {} unknown", c.id, c.queue()));
-  const bool in_line = q->waiting.contains(PlaceInLine(c.priority(), c.enqueued_unix_ms, c.id));
-  if (in_line != c.IsWaiting()) {
+  const bool in_line = q->line.contains(c.Place());
+  if (in_line != c.InLine()) {
     return Broken(fmt::format("contact {} is {} but {} its line", c.id, ContactStateName(c.state),
                               in_line ? "in" : "not in"));
   }
-  const bool held = c.state == v1::CONTACT_STATE_OFFERED ||
-                    c.state == v1::CONTACT_STATE_CONNECTED || c.state == v1::CONTACT_STATE_WRAP_UP;
-  if (!held) return absl::OkStatus();
-  const Operator* op = state.FindOperator(c.operator_id);
-  if (op == nullptr)
-    return Broken(fmt::format("contact {}: operator {} unknown", c.id, c.operator_id));
-  if (c.state == v1::CONTACT_STATE_OFFERED) {
-    if (op->offered_contact != c.id) {
-      return Broken(fmt::format("contact {} is offered to {} who holds offer {}", c.id, op->id,
-                                op->offered_contact));
+  const bool escalation_timer =
+      state.timers().contains(Timer{c.next_escalation_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
+  if ((c.next_escalation_unix_ms != 0) != escalation_timer) {
+    return Broken(fmt::format("contact {}: escalation at {} without its timer", c.id, c.next_escalation_unix_ms));
+  }
+  if (c.next_escalation_unix_ms != 0 && !c.InLine() && c.state != v1::CONTACT_STATE_OFFERED) {
+    return Broken(fmt::format("contact {} is {} with an escalation pending", c.id, ContactStateName(c.state)));
+  }
+  if (!c.reserved_for.value().empty() && !c.InLine() && c.state != v1::CONTACT_STATE_OFFERED) {
+    return Broken(fmt::format("contact {} is {} and still reserved", c.id, ContactStateName(c.state)));
+  }
+  if (c.state == v1::CONTACT_STATE_OFFERED || Holds(c.state)) {
+    const Operator* op = state.FindOperator(c.operator_id);
+    if (op == nullptr) return Broken(fmt::format("contact {}: operator {} unknown", c.id, c.operator_id));
+    if (c.state == v1::CONTACT_STATE_OFFERED) {
+      if (op->offered_contact != c.id) {
+        return Broken(fmt::format("contact {} is offered to {} who holds offer {}", c.id, op->id, op->offered_contact));
+      }
+      if (!state.timers().contains(
+              Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op->id.value()})) {
+        return Broken(fmt::format("contact {}: offer without its timeout", c.id));
+      }
+      if (!c.reserved_for.value().empty() && c.reserved_for != op->id) {
+        return Broken(fmt::format("contact {} reserved for {} is offered to {}", c.id, c.reserved_for, op->id));
+      }
+    } else if (std::find(op->active.begin(), op->active.end(), c.id) == op->active.end()) {
+      return Broken(fmt::format("contact {} is {} with {} who does not hold it", c.id, ContactStateName(c.state), op->id));
     }
-    if (!state.timers().contains(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout,
-                                       c.id.value(), op->id.value()})) {
-      return Broken(fmt::format("contact {}: offer without its timeout", c.id));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHeld(const RouterState& state, const Operator& op) {
+  std::array<uint8_t, 5> by_channel{};
+  bool connected_contact = false;
+  for (ContactId id : op.active) {
+    const Contact* c = state.FindContact(id);
+    if (c == nullptr || !Holds(c->state) || c->operator_id != op.id) {
+      return Broken(fmt::format("operator {} holds contact {} that is not theirs", op.id, id));
     }
-  } else if (op->active_contact != c.id) {
-    return Broken(fmt::format("contact {} is {} with {} whose active contact is {}", c.id,
-                              ContactStateName(c.state), op->id, op->active_contact));
+    ++by_channel[c->channel()];
+    connected_contact = connected_contact || c->state == v1::CONTACT_STATE_CONNECTED;
+  }
+  if (by_channel != op.active_by_channel) {
+    return Broken(fmt::format("operator {}: contacts by channel do not add up", op.id));
+  }
+  const v1::OperatorState shown = !op.LoggedIn() || op.active.empty() ? op.presence
+                                  : connected_contact                  ? v1::OPERATOR_STATE_BUSY
+                                                                       : v1::OPERATOR_STATE_WRAP_UP;
+  if (shown != op.shown) {
+    return Broken(fmt::format("operator {} is shown {} but is {}", op.id, OperatorStateName(op.shown),
+                              OperatorStateName(shown)));
+  }
+  if (op.offered_contact.value() != 0) {
+    const Contact* c = state.FindContact(op.offered_contact);
+    if (c == nullptr || c->state != v1::CONTACT_STATE_OFFERED || c->operator_id != op.id) {
+      return Broken(fmt::format("operator {} holds offer {} that is not theirs", op.id, op.offered_contact));
+    }
+    if (!op.connected || op.presence != v1::OPERATOR_STATE_AVAILABLE) {
+      return Broken(fmt::format("operator {} holds an offer while {}", op.id, OperatorStateName(op.presence)));
+    }
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckOperator(const RouterState& state, const Operator& op) {
-  const bool in_idle = state.idle_operators().contains({op.available_since_unix_ms, op.id});
-  if (in_idle != op.Idle()) {
-    return Broken(fmt::format("operator {} idle={} but {} the idle set", op.id, op.Idle(),
-                              in_idle ? "in" : "not in"));
+  const bool in_ready = state.ready_operators().contains({op.ready_since_unix_ms, op.id});
+  if (in_ready != op.Ready()) {
+    return Broken(fmt::format("operator {} ready={} but {} the ready set", op.id, op.Ready(), in_ready ? "in" : "not in"));
   }
-  if (!op.LoggedIn() &&
-      (op.connected || op.offered_contact.value() != 0 || op.active_contact.value() != 0)) {
+  for (const auto& skill : op.skills) {
+    const ReadySet* by_skill = state.ready_with_skill(skill.name());
+    const bool in_skill = by_skill != nullptr && by_skill->contains({op.ready_since_unix_ms, op.id});
+    if (in_skill != in_ready) return Broken(fmt::format("operator {}: ready set of skill {} is off", op.id, skill.name()));
+  }
+  if (!op.LoggedIn() && (op.connected || op.offered_contact.value() != 0 || !op.active.empty())) {
     return Broken(fmt::format("operator {} is offline but connected or holding a contact", op.id));
   }
-  if (op.offered_contact.value() != 0 && op.active_contact.value() != 0) {
-    return Broken(fmt::format("operator {} holds an offer while handling a contact", op.id));
-  }
-  if (op.offered_contact.value() != 0) {
-    const Contact* c = state.FindContact(op.offered_contact);
-    if (c == nullptr || c->state != v1::CONTACT_STATE_OFFERED || c->operator_id != op.id) {
-      return Broken(
-          fmt::format("operator {} holds offer {} that is not theirs", op.id, op.offered_contact));
-    }
-    if (!op.connected || op.state != v1::OPERATOR_STATE_AVAILABLE) {
-      return Broken(
-          fmt::format("operator {} holds an offer while {}", op.id, OperatorStateName(op.state)));
-    }
-  }
-  const Contact* active =
-      op.active_contact.value() == 0 ? nullptr : state.FindContact(op.active_contact);
-  if (op.state == v1::OPERATOR_STATE_BUSY &&
-      (active == nullptr || active->state != v1::CONTACT_STATE_CONNECTED)) {
-    return Broken(fmt::format("operator {} is busy without a connected contact", op.id));
-  }
-  if (op.state == v1::OPERATOR_STATE_WRAP_UP &&
-      (active == nullptr || active->state != v1::CONTACT_STATE_WRAP_UP)) {
-    return Broken(fmt::format("operator {} is in wrap-up without a contact in wrap-up", op.id));
-  }
-  if (active != nullptr && op.state != v1::OPERATOR_STATE_BUSY &&
-      op.state != v1::OPERATOR_STATE_WRAP_UP) {
-    return Broken(fmt::format("operator {} has contact {} while {}", op.id, active->id,
-                              OperatorStateName(op.state)));
-  }
-  const bool grace_timer = state.timers().contains(
-      Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+  if (absl::Status s = CheckHeld(state, op); !s.ok()) return s;
+  const bool grace_timer = state.timers().contains(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
   if (op.LoggedIn() && !op.connected && !grace_timer) {
     return Broken(fmt::format("operator {} lost their connection without a grace timer", op.id));
   }
@@ -92,25 +115,28 @@ absl::Status CheckOperator(const RouterState& state, const Operator& op) {
 }  // namespace
 
 absl::Status CheckInvariants(const RouterState& state) {
-  size_t waiting = 0;
+  size_t in_line = 0;
   for (const auto& [id, c] : state.contacts()) {
     if (absl::Status s = CheckContact(state, c); !s.ok()) return s;
-    if (c.IsWaiting()) ++waiting;
+    if (c.InLine()) ++in_line;
   }
   size_t lined = 0;
   for (const auto& [name, q] : state.queues()) {
-    lined += q.waiting.size();
+    lined += q.line.size();
     size_t by_priority = 0;
     for (uint32_t n : q.waiting_by_priority) by_priority += n;
-    if (by_priority != q.waiting.size()) {
-      return Broken(fmt::format("queue {}: counts by priority {} != line length {}", name,
-                                by_priority, q.waiting.size()));
+    if (by_priority != q.line.size()) {
+      return Broken(fmt::format("queue {}: counts by priority {} != line length {}", name, by_priority, q.line.size()));
     }
   }
-  if (lined != waiting)
-    return Broken(fmt::format("{} contacts in lines, {} waiting", lined, waiting));
+  if (lined != in_line) return Broken(fmt::format("{} contacts in lines, {} in line", lined, in_line));
+  size_t ready = 0;
   for (const auto& [id, op] : state.operators()) {
     if (absl::Status s = CheckOperator(state, op); !s.ok()) return s;
+    ready += op.Ready();
+  }
+  if (ready != state.ready_operators().size()) {
+    return Broken(fmt::format("{} operators ready, {} in the ready set", ready, state.ready_operators().size()));
   }
   return absl::OkStatus();
 }

@@ -18,11 +18,14 @@ Router::Router(RouterConfig config, uint64_t epoch) : config_(std::move(config))
 Router::Router(RouterConfig config, RouterState state, uint64_t epoch)
     : config_(std::move(config)), epoch_(epoch), state_(std::move(state)) {
   EKC_CHECK(ValidateRouterConfig(config_).ok());
+  refusals_checked_unix_ms_ = state_.last_time_unix_ms();
+  hints_.AddAllReady(state_);  // a restored state: look at everyone once
 }
 
 void Router::set_config(RouterConfig config) {
   EKC_CHECK(ValidateRouterConfig(config).ok());
   config_ = std::move(config);
+  hints_.AddAllReady(state_);  // skills, steps and strategies may have changed
 }
 
 void Router::StampAndApply(std::vector<v1::EventRecord>& events, const v1::Actor& actor,
@@ -33,6 +36,7 @@ void Router::StampAndApply(std::vector<v1::EventRecord>& events, const v1::Actor
     *e.mutable_actor() = actor;
     e.set_epoch(epoch_);
     state_.Apply(e);
+    NoteForDispatch(e, state_, hints_);
   }
 }
 
@@ -45,6 +49,11 @@ ExecuteResult Router::Execute(const Command& command) {
   static_cast<Decision&>(result) = Decide(state_, config_, stamped);
   if (!result.status.ok()) return result;
   StampAndApply(result.events, stamped.actor, now);
+  // Refusals that ran out since the last command: those contacts may go to more operators now.
+  if (now > refusals_checked_unix_ms_) {
+    for (ContactId id : state_.RefusalsExpiring(refusals_checked_unix_ms_, now)) hints_.contacts.insert(id);
+    refusals_checked_unix_ms_ = now;
+  }
 
   v1::Actor system;
   system.set_kind(v1::ACTOR_KIND_SYSTEM);
@@ -53,7 +62,7 @@ ExecuteResult Router::Execute(const Command& command) {
       result.more_work = true;
       break;
     }
-    std::vector<v1::EventRecord> events = DecideSystemStep(state_, config_, now);
+    std::vector<v1::EventRecord> events = DecideSystemStep(state_, config_, now, hints_);
     if (events.empty()) break;
     StampAndApply(events, system, now);
     for (auto& e : events) result.events.push_back(std::move(e));

@@ -19,6 +19,7 @@
 #include "router/commands.h"
 #include "router/config.h"
 #include "router/decide.h"
+#include "router/dispatch.h"
 #include "router/state.h"
 
 namespace ekc::router {
@@ -57,6 +58,10 @@ class Router {
   RouterConfig config_;
   uint64_t epoch_;
   RouterState state_;
+  // What the last events may have made possible; the system steps work these off.
+  DispatchHints hints_;
+  // Refusals that expired up to this time have been noted in the hints.
+  int64_t refusals_checked_unix_ms_ = 0;
 };
 
 }  // namespace ekc::router

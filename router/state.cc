@@ -18,6 +18,18 @@ namespace ekc::router {
 
 namespace v1 = ekc::v1;
 
+namespace {
+
+// Weight of the newest completion in a queue's running handle time.
+constexpr double kRunningHandleWeight = 0.1;
+// Ranks of the two classes when aging is on: urgent first, everything else by aged arrival.
+constexpr int kUrgentRank = -100;
+constexpr int kAgedRank = 0;
+
+bool IsVoice(v1::Channel c) { return c == v1::CHANNEL_VOICE; }
+
+}  // namespace
+
 bool Contact::IsRefusedBy(const OperatorId& op, int64_t now_unix_ms) const {
   for (const Refusal& r : refusals) {
     if (r.operator_id == op && r.until_unix_ms > now_unix_ms) return true;
@@ -36,26 +48,58 @@ bool Operator::HasSkills(const std::vector<std::string>& required) const {
                      [&](const std::string& r) { return FindSkill(r) != nullptr; });
 }
 
-bool Operator::TakesChannel(v1::Channel channel) const {
-  if (channels.empty()) return true;
-  return std::any_of(channels.begin(), channels.end(), [&](const v1::ChannelCapacity& c) {
-    return c.channel() == channel && c.capacity() > 0;
-  });
+uint32_t Operator::ProficiencyIn(const std::vector<std::string>& required) const {
+  uint32_t lowest = 10;
+  for (const std::string& r : required) {
+    const v1::Skill* s = FindSkill(r);
+    lowest = std::min(lowest, s == nullptr ? 0u : s->proficiency());
+  }
+  return lowest;
 }
 
-bool Operator::Idle() const {
-  return state == v1::OPERATOR_STATE_AVAILABLE && connected && offered_contact.value() == 0 &&
-         active_contact.value() == 0;
+uint32_t Operator::Capacity(v1::Channel channel) const {
+  if (channels.empty()) return 1;
+  for (const auto& c : channels) {
+    if (c.channel() == channel) return IsVoice(channel) ? std::min(c.capacity(), 1u) : c.capacity();
+  }
+  return 0;
 }
 
-LinePlace PlaceInLine(v1::Priority priority, int64_t enqueued_unix_ms, ContactId id) {
-  return LinePlace{.priority_rank = -static_cast<int>(priority),
-                   .enqueued_unix_ms = enqueued_unix_ms,
-                   .contact = id.value()};
+bool Operator::CanTake(v1::Channel channel, bool chat_during_voice) const {
+  if (presence != v1::OPERATOR_STATE_AVAILABLE || !connected || offered_contact.value() != 0) return false;
+  // Without channels listed the operator handles one contact at a time, whatever its channel.
+  if (channels.empty()) return active.empty();
+  if (IsVoice(channel)) return active.empty() && Capacity(channel) > 0;
+  if (active_by_channel[v1::CHANNEL_VOICE] > 0 && !chat_during_voice) return false;
+  return active_by_channel[channel] < Capacity(channel);
 }
 
-// ---- queries
-// ----------------------------------------------------------------------------------------
+bool Operator::Ready() const {
+  if (presence != v1::OPERATOR_STATE_AVAILABLE || !connected || offered_contact.value() != 0) return false;
+  if (channels.empty()) return active.empty();
+  for (const auto& c : channels) {
+    if (active_by_channel[c.channel()] < Capacity(c.channel())) return true;
+  }
+  return false;
+}
+
+LinePlace PlaceInLine(v1::Priority priority, int64_t joined_unix_ms, ContactId id, int64_t aging_ms) {
+  if (priority == v1::PRIORITY_URGENT) return LinePlace{kUrgentRank, joined_unix_ms, id.value()};
+  if (aging_ms > 0) {
+    const int64_t worth = static_cast<int64_t>(priority - v1::PRIORITY_LOW) * aging_ms;
+    return LinePlace{kAgedRank, joined_unix_ms - worth, id.value()};
+  }
+  return LinePlace{-static_cast<int>(priority), joined_unix_ms, id.value()};
+}
+
+v1::LinePlace ToProto(const LinePlace& place) {
+  v1::LinePlace p;
+  p.set_rank(place.rank);
+  p.set_time_unix_ms(place.time_unix_ms);
+  return p;
+}
+
+// ---- queries ------------------------------------------------------------------------------------
 
 const Contact* RouterState::FindContact(ContactId id) const {
   auto it = contacts_.find(id.value());
@@ -78,72 +122,91 @@ std::optional<ContactId> RouterState::FindByIdempotencyKey(const std::string& ke
   return ContactId(it->second);
 }
 
+const ReadySet* RouterState::ready_with_skill(const std::string& skill) const {
+  auto it = ready_by_skill_.find(skill);
+  return it == ready_by_skill_.end() ? nullptr : &it->second;
+}
+
+std::vector<ContactId> RouterState::RefusalsExpiring(int64_t after_unix_ms, int64_t until_unix_ms) const {
+  std::vector<ContactId> out;
+  for (auto it = refusal_expiries_.upper_bound({after_unix_ms, UINT64_MAX});
+       it != refusal_expiries_.end() && it->first <= until_unix_ms; ++it) {
+    out.push_back(ContactId(it->second));
+  }
+  return out;
+}
+
+int64_t RouterState::NextWakeUp(int64_t now_unix_ms) const {
+  int64_t next = timers_.empty() ? 0 : timers_.begin()->at_unix_ms;
+  auto it = refusal_expiries_.upper_bound({now_unix_ms, UINT64_MAX});
+  if (it != refusal_expiries_.end() && (next == 0 || it->first < next)) next = it->first;
+  return next;
+}
+
 uint32_t RouterState::PositionOf(const Contact& contact) const {
-  if (!contact.IsWaiting()) return 0;
+  if (!contact.InLine()) return 0;
   const Queue* q = FindQueue(contact.queue());
   EKC_CHECK(q != nullptr);
-  const LinePlace place = PlaceInLine(contact.priority(), contact.enqueued_unix_ms, contact.id);
+  const LinePlace place = contact.Place();
   uint32_t position = 1;
-  for (const LinePlace& p : q->waiting) {
+  for (const LinePlace& p : q->line) {
     if (p == place) return position;
     ++position;
   }
-  EKC_CHECK_MSG(false, "a waiting contact is missing from its queue");
+  EKC_CHECK_MSG(false, "a contact in line is missing from its queue");
   return 0;
 }
 
 uint32_t RouterState::WaitingCount() const {
   uint32_t n = 0;
-  for (const auto& [name, q] : queues_) n += static_cast<uint32_t>(q.waiting.size());
+  for (const auto& [name, q] : queues_) n += static_cast<uint32_t>(q.line.size());
   return n;
 }
 
-uint32_t RouterState::LoggedInCount() const {
-  return static_cast<uint32_t>(std::count_if(operators_.begin(), operators_.end(),
-                                             [](const auto& kv) { return kv.second.LoggedIn(); }));
+uint32_t RouterState::LoggedInCount() const { return logged_in_; }
+
+uint32_t RouterState::LoggedInWithSkills(const std::vector<std::string>& skills) const {
+  uint32_t n = logged_in_;
+  for (const std::string& skill : skills) {
+    auto it = logged_in_by_skill_.find(skill);
+    n = std::min(n, it == logged_in_by_skill_.end() ? 0u : it->second);
+  }
+  return n;
 }
 
-// ---- apply
-// ------------------------------------------------------------------------------------------
+void RouterState::CountStaffing(const Operator& op, int delta) {
+  logged_in_ += delta;
+  for (const auto& s : op.skills) {
+    uint32_t& n = logged_in_by_skill_[s.name()];
+    n += delta;
+    if (n == 0) logged_in_by_skill_.erase(s.name());
+  }
+}
+
+// ---- apply --------------------------------------------------------------------------------------
 
 void RouterState::Apply(const v1::EventRecord& e) {
-  EKC_CHECK_MSG(
-      e.sequence() == last_sequence_.value() + 1,
-      fmt::format("event {} does not follow {}", e.sequence(), last_sequence_.value()).c_str());
+  EKC_CHECK_MSG(e.sequence() == last_sequence_.value() + 1,
+                fmt::format("event {} does not follow {}", e.sequence(), last_sequence_.value()).c_str());
   switch (e.event_case()) {
-    case v1::EventRecord::kContactReceived:
-      ApplyContactReceived(e);
-      break;
-    case v1::EventRecord::kContactOffered:
-      ApplyContactOffered(e);
-      break;
-    case v1::EventRecord::kOfferRevoked:
-      ApplyOfferRevoked(e);
-      break;
-    case v1::EventRecord::kContactConnected:
-      ApplyContactConnected(e);
-      break;
-    case v1::EventRecord::kConversationEnded:
-      ApplyConversationEnded(e);
-      break;
-    case v1::EventRecord::kContactCompleted:
-      ApplyContactCompleted(e);
-      break;
-    case v1::EventRecord::kContactAbandoned:
-      ApplyContactAbandoned(e);
-      break;
-    case v1::EventRecord::kOperatorLoggedIn:
-      ApplyOperatorLoggedIn(e);
-      break;
-    case v1::EventRecord::kOperatorStateChanged:
-      ApplyOperatorStateChanged(e);
-      break;
-    case v1::EventRecord::kOperatorLoggedOut:
-      ApplyOperatorLoggedOut(e);
-      break;
-    case v1::EventRecord::kOperatorConnectionLost:
-      ApplyOperatorConnectionLost(e);
-      break;
+    case v1::EventRecord::kContactReceived: ApplyContactReceived(e); break;
+    case v1::EventRecord::kContactOffered: ApplyContactOffered(e); break;
+    case v1::EventRecord::kOfferRevoked: ApplyOfferRevoked(e); break;
+    case v1::EventRecord::kContactConnected: ApplyContactConnected(e); break;
+    case v1::EventRecord::kConversationEnded: ApplyConversationEnded(e); break;
+    case v1::EventRecord::kContactCompleted: ApplyContactCompleted(e); break;
+    case v1::EventRecord::kContactAbandoned: ApplyContactAbandoned(e); break;
+    case v1::EventRecord::kOperatorLoggedIn: ApplyOperatorLoggedIn(e); break;
+    case v1::EventRecord::kOperatorStateChanged: ApplyOperatorStateChanged(e); break;
+    case v1::EventRecord::kOperatorLoggedOut: ApplyOperatorLoggedOut(e); break;
+    case v1::EventRecord::kOperatorConnectionLost: ApplyOperatorConnectionLost(e); break;
+    case v1::EventRecord::kContactEscalated: ApplyContactEscalated(e); break;
+    case v1::EventRecord::kContactOverflowed: ApplyContactOverflowed(e); break;
+    case v1::EventRecord::kCallbackRequested: ApplyCallbackRequested(e); break;
+    case v1::EventRecord::kContactTransferred: ApplyContactTransferred(e); break;
+    case v1::EventRecord::kContactPriorityChanged: ApplyContactPriorityChanged(e); break;
+    case v1::EventRecord::kContactReserved: ApplyContactReserved(e); break;
+    case v1::EventRecord::kQueuePauseChanged: ApplyQueuePauseChanged(e); break;
     case v1::EventRecord::EVENT_NOT_SET:
       EKC_CHECK_MSG(false, fmt::format("event {} has no body", e.sequence()).c_str());
   }
@@ -166,57 +229,93 @@ Operator& RouterState::MutableOperator(const std::string& id) {
 
 Queue& RouterState::MutableQueue(const std::string& name) {
   auto it = queues_.find(name);
-  if (it == queues_.end()) {
-    it = queues_.emplace(name, Queue{.name = name}).first;
-  }
+  if (it == queues_.end()) it = queues_.emplace(name, Queue{.name = name}).first;
   return it->second;
 }
 
 void RouterState::EnterLine(const Contact& c) {
   Queue& q = MutableQueue(c.queue());
-  EKC_CHECK(q.waiting.insert(PlaceInLine(c.priority(), c.enqueued_unix_ms, c.id)).second);
+  EKC_CHECK(q.line.insert(c.Place()).second);
   ++q.waiting_by_priority[static_cast<size_t>(c.priority())];
 }
 
 void RouterState::LeaveLine(const Contact& c) {
   Queue& q = MutableQueue(c.queue());
-  EKC_CHECK(q.waiting.erase(PlaceInLine(c.priority(), c.enqueued_unix_ms, c.id)) == 1);
+  EKC_CHECK(q.line.erase(c.Place()) == 1);
   uint32_t& count = q.waiting_by_priority[static_cast<size_t>(c.priority())];
   EKC_CHECK(count > 0);
   --count;
 }
 
-void RouterState::SetOperatorState(Operator& op, v1::OperatorState state, std::string break_reason,
-                                   int64_t now_unix_ms) {
-  if (state == v1::OPERATOR_STATE_AVAILABLE && op.state != v1::OPERATOR_STATE_AVAILABLE) {
-    op.available_since_unix_ms = now_unix_ms;
+void RouterState::SetEscalationTimer(Contact& c, int64_t next_unix_ms) {
+  if (c.next_escalation_unix_ms != 0) {
+    timers_.erase(Timer{c.next_escalation_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
   }
-  if (op.state != state || op.break_reason != break_reason) op.state_since_unix_ms = now_unix_ms;
-  op.state = state;
-  op.break_reason = std::move(break_reason);
+  c.next_escalation_unix_ms = next_unix_ms;
+  if (next_unix_ms != 0) timers_.insert(Timer{next_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
 }
 
-void RouterState::RefreshIdle(Operator& op) {
-  if (auto it = idle_since_.find(op.id); it != idle_since_.end()) {
-    idle_.erase({it->second, op.id});
-    idle_since_.erase(it);
+void RouterState::AddActive(Operator& op, const Contact& c) {
+  op.active.insert(std::upper_bound(op.active.begin(), op.active.end(), c.id), c.id);
+  ++op.active_by_channel[c.channel()];
+}
+
+void RouterState::RemoveActive(Operator& op, const Contact& c) {
+  auto it = std::find(op.active.begin(), op.active.end(), c.id);
+  EKC_CHECK(it != op.active.end());
+  op.active.erase(it);
+  EKC_CHECK(op.active_by_channel[c.channel()] > 0);
+  --op.active_by_channel[c.channel()];
+}
+
+void RouterState::Reserve(Contact& c, OperatorId op) {
+  if (!c.reserved_for.value().empty()) {
+    auto it = reservations_.find(c.reserved_for);
+    if (it != reservations_.end()) {
+      it->second.erase(c.id);
+      if (it->second.empty()) reservations_.erase(it);
+    }
   }
-  if (op.Idle()) {
-    idle_.insert({op.available_since_unix_ms, op.id});
-    idle_since_[op.id] = op.available_since_unix_ms;
+  c.reserved_for = std::move(op);
+  if (!c.reserved_for.value().empty()) reservations_[c.reserved_for].insert(c.id);
+}
+
+void RouterState::Refresh(Operator& op, int64_t now_unix_ms) {
+  // What is shown: the work in hand over the chosen availability.
+  v1::OperatorState shown = op.presence;
+  if (op.LoggedIn()) {
+    bool connected_contact = false;
+    for (ContactId id : op.active) {
+      if (contacts_.at(id.value()).state == v1::CONTACT_STATE_CONNECTED) connected_contact = true;
+    }
+    if (connected_contact) {
+      shown = v1::OPERATOR_STATE_BUSY;
+    } else if (!op.active.empty()) {
+      shown = v1::OPERATOR_STATE_WRAP_UP;
+    }
+  }
+  if (shown != op.shown) {
+    op.shown = shown;
+    op.state_since_unix_ms = now_unix_ms;
+  }
+  // The ready sets: keyed by when the operator became ready, kept while they stay ready.
+  const bool ready = op.Ready();
+  auto key = ready_key_.find(op.id);
+  if (key != ready_key_.end() && !ready) {
+    ready_.erase({key->second, op.id});
+    for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({key->second, op.id});
+    ready_key_.erase(key);
+  } else if (key == ready_key_.end() && ready) {
+    op.ready_since_unix_ms = now_unix_ms;
+    ready_.insert({now_unix_ms, op.id});
+    for (const auto& s : op.skills) ready_by_skill_[s.name()].insert({now_unix_ms, op.id});
+    ready_key_[op.id] = now_unix_ms;
   }
 }
 
 void RouterState::DropRefusals(Contact& c) {
   for (const Refusal& r : c.refusals) refusal_expiries_.erase({r.until_unix_ms, c.id.value()});
   c.refusals.clear();
-}
-
-int64_t RouterState::NextWakeUp(int64_t now_unix_ms) const {
-  int64_t next = timers_.empty() ? 0 : timers_.begin()->at_unix_ms;
-  auto it = refusal_expiries_.upper_bound({now_unix_ms, UINT64_MAX});
-  if (it != refusal_expiries_.end() && (next == 0 || it->first < next)) next = it->first;
-  return next;
 }
 
 void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
@@ -234,26 +333,35 @@ void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
   c.initial_position = r.position();
   c.initial_estimated_wait_s = r.estimated_wait_s();
   c.enqueued_unix_ms = e.time_unix_ms();
+  c.service_level_threshold_s = r.service_level_threshold_s();
+  // Logs written before places were recorded: by priority, then arrival.
+  const LinePlace place = r.has_place() ? LinePlace{r.place().rank(), r.place().time_unix_ms(), id}
+                                        : PlaceInLine(c.priority(), e.time_unix_ms(), c.id, 0);
+  c.place_rank = place.rank;
+  c.place_time_unix_ms = place.time_unix_ms;
   EnterLine(c);
   idempotency_keys_.emplace(c.idempotency_key, id);
-  contacts_.emplace(id, std::move(c));
+  Contact& stored = contacts_.emplace(id, std::move(c)).first->second;
+  SetEscalationTimer(stored, r.next_escalation_unix_ms());
   next_contact_id_ = std::max(next_contact_id_, id + 1);
 }
 
 void RouterState::ApplyContactOffered(const v1::EventRecord& e) {
   Contact& c = MutableContact(e.contact_id());
   Operator& op = MutableOperator(e.operator_id());
-  EKC_CHECK(c.IsWaiting());
-  EKC_CHECK_MSG(op.Idle(), fmt::format("operator {} is not free for an offer", op.id).c_str());
+  EKC_CHECK(c.InLine());
+  EKC_CHECK_MSG(op.Ready() && op.CanTake(c.channel(), true),
+                fmt::format("operator {} cannot take contact {} now", op.id, c.id).c_str());
+  EKC_CHECK(c.reserved_for.value().empty() || c.reserved_for == op.id);
   LeaveLine(c);
   c.state = v1::CONTACT_STATE_OFFERED;
   c.operator_id = op.id;
   c.offer_deadline_unix_ms = e.contact_offered().deadline_unix_ms();
   ++c.offers;
   op.offered_contact = c.id;
-  timers_.insert(
-      Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
-  RefreshIdle(op);
+  MutableQueue(c.queue()).last_offered_operator = op.id;
+  timers_.insert(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyOfferRevoked(const v1::EventRecord& e) {
@@ -262,12 +370,13 @@ void RouterState::ApplyOfferRevoked(const v1::EventRecord& e) {
   Operator& op = MutableOperator(e.operator_id());
   EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED && c.operator_id == op.id);
   EKC_CHECK(op.offered_contact == c.id);
-  timers_.erase(
-      Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
-  c.state = v1::CONTACT_STATE_QUEUED;
+  timers_.erase(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  c.state = c.callback ? v1::CONTACT_STATE_CALLBACK : v1::CONTACT_STATE_QUEUED;
   c.operator_id = OperatorId();
   c.offer_deadline_unix_ms = 0;
-  EnterLine(c);  // back at its old place: its enqueue time did not change
+  EnterLine(c);  // back at its old place
+  // A reservation holds until the operator it is for turns the contact down (or cannot take it).
+  if (c.reserved_for == op.id) Reserve(c, OperatorId());
   if (r.reoffer_not_before_unix_ms() > e.time_unix_ms()) {
     // Keep the refusals that still matter, this operator's newest one among them.
     std::vector<Refusal> kept;
@@ -275,67 +384,73 @@ void RouterState::ApplyOfferRevoked(const v1::EventRecord& e) {
       if (x.operator_id != op.id && x.until_unix_ms > e.time_unix_ms()) kept.push_back(x);
     }
     kept.push_back(Refusal{op.id, r.reoffer_not_before_unix_ms()});
+    std::sort(kept.begin(), kept.end(),
+              [](const Refusal& a, const Refusal& b) { return a.until_unix_ms > b.until_unix_ms; });
+    if (kept.size() > kRefusalsPerContactMax) kept.resize(kRefusalsPerContactMax);
     DropRefusals(c);
     c.refusals = std::move(kept);
     for (const Refusal& x : c.refusals) refusal_expiries_.insert({x.until_unix_ms, c.id.value()});
   }
+  if (r.reason() == v1::REVOKE_REASON_TIMEOUT) ++op.consecutive_misses;
   op.offered_contact = ContactId();
-  RefreshIdle(op);
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyContactConnected(const v1::EventRecord& e) {
   Contact& c = MutableContact(e.contact_id());
   Operator& op = MutableOperator(e.operator_id());
-  EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED && c.operator_id == op.id &&
-            op.offered_contact == c.id);
-  timers_.erase(
-      Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED && c.operator_id == op.id && op.offered_contact == c.id);
+  timers_.erase(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  SetEscalationTimer(c, 0);
   DropRefusals(c);
+  Reserve(c, OperatorId());
   c.state = v1::CONTACT_STATE_CONNECTED;
   c.offer_deadline_unix_ms = 0;
   c.connected_unix_ms = e.time_unix_ms();
   op.offered_contact = ContactId();
-  op.active_contact = c.id;
-  SetOperatorState(op, v1::OPERATOR_STATE_BUSY, "", e.time_unix_ms());
-  RefreshIdle(op);
+  op.consecutive_misses = 0;
+  AddActive(op, c);
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyConversationEnded(const v1::EventRecord& e) {
   const v1::ConversationEnded& r = e.conversation_ended();
   Contact& c = MutableContact(e.contact_id());
   Operator& op = MutableOperator(e.operator_id());
-  EKC_CHECK(c.state == v1::CONTACT_STATE_CONNECTED && c.operator_id == op.id &&
-            op.active_contact == c.id);
+  EKC_CHECK(c.state == v1::CONTACT_STATE_CONNECTED && c.operator_id == op.id);
   c.state = v1::CONTACT_STATE_WRAP_UP;
   c.outcome_code = r.outcome_code();
   c.notes = r.notes();
   c.wrap_up_until_unix_ms = r.wrap_up_until_unix_ms();
-  timers_.insert(
-      Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, c.id.value(), op.id.value()});
-  SetOperatorState(op, v1::OPERATOR_STATE_WRAP_UP, "", e.time_unix_ms());
-  RefreshIdle(op);
+  timers_.insert(Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, c.id.value(), op.id.value()});
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyContactCompleted(const v1::EventRecord& e) {
   Contact& c = MutableContact(e.contact_id());
   Operator& op = MutableOperator(e.operator_id());
-  EKC_CHECK(c.state == v1::CONTACT_STATE_WRAP_UP && c.operator_id == op.id &&
-            op.active_contact == c.id);
+  EKC_CHECK(c.state == v1::CONTACT_STATE_WRAP_UP && c.operator_id == op.id);
   timers_.erase(Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, c.id.value(), op.id.value()});
   c.state = v1::CONTACT_STATE_COMPLETED;
   c.ended_unix_ms = e.time_unix_ms();
-  op.active_contact = ContactId();
+  RemoveActive(op, c);
   Queue& q = MutableQueue(c.queue());
+  const int64_t handle_ms = std::max<int64_t>(0, c.ended_unix_ms - c.connected_unix_ms);
   ++q.completed;
-  q.handle_ms_total += std::max<int64_t>(0, c.ended_unix_ms - c.connected_unix_ms);
-  RefreshIdle(op);
+  q.handle_ms_total += handle_ms;
+  q.handle_ms_running = q.completed == 1 ? static_cast<double>(handle_ms)
+                                         : q.handle_ms_running +
+                                               kRunningHandleWeight * (handle_ms - q.handle_ms_running);
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyContactAbandoned(const v1::EventRecord& e) {
   Contact& c = MutableContact(e.contact_id());
-  EKC_CHECK_MSG(c.IsWaiting(), "only a waiting contact is abandoned; revoke its offer first");
+  EKC_CHECK_MSG(c.InLine(), "only a contact in line is abandoned; revoke its offer first");
   LeaveLine(c);
+  SetEscalationTimer(c, 0);
   DropRefusals(c);
+  Reserve(c, OperatorId());
   c.state = v1::CONTACT_STATE_ABANDONED;
   c.ended_unix_ms = e.time_unix_ms();
   c.end_reason = e.contact_abandoned().reason();
@@ -347,7 +462,17 @@ void RouterState::ApplyOperatorLoggedIn(const v1::EventRecord& e) {
   auto [it, created] = operators_.try_emplace(OperatorId(e.operator_id()));
   Operator& op = it->second;
   if (created) op.id = OperatorId(e.operator_id());
-  if (!op.LoggedIn()) op.logged_in_unix_ms = e.time_unix_ms();
+  // Skills may change with a login: take the operator out of the ready sets under the old ones first.
+  if (auto key = ready_key_.find(op.id); key != ready_key_.end()) {
+    ready_.erase({key->second, op.id});
+    for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({key->second, op.id});
+    ready_key_.erase(key);
+  }
+  if (!op.LoggedIn()) {
+    op.logged_in_unix_ms = e.time_unix_ms();
+  } else {
+    CountStaffing(op, -1);  // counted again below, with the skills of this login
+  }
   op.name = r.name();
   op.office = r.office();
   op.region = r.region();
@@ -355,40 +480,51 @@ void RouterState::ApplyOperatorLoggedIn(const v1::EventRecord& e) {
   std::sort(op.skills.begin(), op.skills.end(),
             [](const v1::Skill& a, const v1::Skill& b) { return a.name() < b.name(); });
   op.channels.assign(r.channels().begin(), r.channels().end());
-  if (!op.connected) {
-    timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
-  }
+  if (!op.connected) timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
   op.connected = true;
   op.grace_until_unix_ms = 0;
-  SetOperatorState(op, r.state(), r.break_reason(), e.time_unix_ms());
-  RefreshIdle(op);
+  // A resumed session reports the state shown (BUSY, WRAP_UP); its presence is what it was.
+  const v1::OperatorState s = r.state();
+  if (s != v1::OPERATOR_STATE_BUSY && s != v1::OPERATOR_STATE_WRAP_UP) {
+    op.presence = s;
+    op.break_reason = r.break_reason();
+  }
+  if (op.presence == v1::OPERATOR_STATE_AVAILABLE) op.consecutive_misses = 0;
+  CountStaffing(op, +1);
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyOperatorStateChanged(const v1::EventRecord& e) {
   const v1::OperatorStateChanged& r = e.operator_state_changed();
   Operator& op = MutableOperator(e.operator_id());
   EKC_CHECK(op.LoggedIn());
-  EKC_CHECK_MSG(op.active_contact.value() == 0, "complete the contact before changing state");
   EKC_CHECK(r.state() == v1::OPERATOR_STATE_AVAILABLE || r.state() == v1::OPERATOR_STATE_BREAK ||
             r.state() == v1::OPERATOR_STATE_NOT_RESPONDING);
   EKC_CHECK_MSG(r.state() == v1::OPERATOR_STATE_AVAILABLE || op.offered_contact.value() == 0,
                 "revoke the offer before the operator leaves");
-  SetOperatorState(op, r.state(), r.break_reason(), e.time_unix_ms());
-  RefreshIdle(op);
+  op.presence = r.state();
+  op.break_reason = r.break_reason();
+  if (op.presence == v1::OPERATOR_STATE_AVAILABLE) op.consecutive_misses = 0;
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyOperatorLoggedOut(const v1::EventRecord& e) {
   Operator& op = MutableOperator(e.operator_id());
   EKC_CHECK(op.LoggedIn());
-  EKC_CHECK_MSG(op.offered_contact.value() == 0 && op.active_contact.value() == 0,
-                "an operator logs out holding nothing");
-  if (!op.connected) {
-    timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+  EKC_CHECK_MSG(op.offered_contact.value() == 0 && op.active.empty(), "an operator logs out holding nothing");
+  if (!op.connected) timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+  // Contacts reserved for them are free for anyone again.
+  if (auto it = reservations_.find(op.id); it != reservations_.end()) {
+    const std::set<ContactId> reserved = it->second;
+    for (ContactId id : reserved) Reserve(MutableContact(id.value()), OperatorId());
   }
+  CountStaffing(op, -1);
   op.connected = false;
   op.grace_until_unix_ms = 0;
-  SetOperatorState(op, v1::OPERATOR_STATE_OFFLINE, "", e.time_unix_ms());
-  RefreshIdle(op);
+  op.presence = v1::OPERATOR_STATE_OFFLINE;
+  op.break_reason.clear();
+  op.consecutive_misses = 0;
+  Refresh(op, e.time_unix_ms());
 }
 
 void RouterState::ApplyOperatorConnectionLost(const v1::EventRecord& e) {
@@ -398,13 +534,194 @@ void RouterState::ApplyOperatorConnectionLost(const v1::EventRecord& e) {
   op.connected = false;
   op.grace_until_unix_ms = e.operator_connection_lost().grace_until_unix_ms();
   timers_.insert(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
-  RefreshIdle(op);
+  Refresh(op, e.time_unix_ms());
 }
 
-// ---- snapshot
-// ---------------------------------------------------------------------------------------
+void RouterState::ApplyContactEscalated(const v1::EventRecord& e) {
+  Contact& c = MutableContact(e.contact_id());
+  EKC_CHECK(c.InLine() || c.state == v1::CONTACT_STATE_OFFERED);
+  c.escalation_step = e.contact_escalated().step();
+  SetEscalationTimer(c, e.contact_escalated().next_escalation_unix_ms());
+}
 
-ekc::v1::RouterSnapshot RouterState::ToSnapshot() const {
+void RouterState::ApplyContactOverflowed(const v1::EventRecord& e) {
+  const v1::ContactOverflowed& r = e.contact_overflowed();
+  Contact& c = MutableContact(e.contact_id());
+  EKC_CHECK(c.InLine() && c.queue() == r.from_queue());
+  LeaveLine(c);
+  c.card.set_queue(r.to_queue());
+  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.service_level_threshold_s = r.service_level_threshold_s();
+  c.place_rank = r.place().rank();
+  c.place_time_unix_ms = r.place().time_unix_ms();
+  c.enqueued_unix_ms = e.time_unix_ms();
+  c.escalation_step = 0;
+  DropRefusals(c);
+  Reserve(c, OperatorId());
+  EnterLine(c);
+  SetEscalationTimer(c, r.next_escalation_unix_ms());
+}
+
+void RouterState::ApplyCallbackRequested(const v1::EventRecord& e) {
+  Contact& c = MutableContact(e.contact_id());
+  EKC_CHECK_MSG(c.state == v1::CONTACT_STATE_QUEUED, "only a queued contact turns into a callback");
+  c.state = v1::CONTACT_STATE_CALLBACK;  // same place in the same line
+  c.callback = true;
+  c.card.set_callback_ref(e.callback_requested().callback_ref());
+  SetEscalationTimer(c, 0);  // nobody waits on the line any more
+}
+
+void RouterState::ApplyContactTransferred(const v1::EventRecord& e) {
+  const v1::ContactTransferred& r = e.contact_transferred();
+  Contact& c = MutableContact(e.contact_id());
+  Operator& from = MutableOperator(e.operator_id());
+  EKC_CHECK(c.state == v1::CONTACT_STATE_CONNECTED && c.operator_id == from.id);
+  RemoveActive(from, c);
+  c.state = v1::CONTACT_STATE_QUEUED;
+  c.operator_id = OperatorId();
+  c.card.set_queue(r.to_queue());
+  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.place_rank = r.place().rank();
+  c.place_time_unix_ms = r.place().time_unix_ms();
+  c.enqueued_unix_ms = e.time_unix_ms();
+  c.escalation_step = 0;
+  c.connected_unix_ms = 0;
+  EnterLine(c);
+  Reserve(c, OperatorId(r.to_operator()));
+  SetEscalationTimer(c, r.next_escalation_unix_ms());
+  Refresh(from, e.time_unix_ms());
+}
+
+void RouterState::ApplyContactPriorityChanged(const v1::EventRecord& e) {
+  const v1::ContactPriorityChanged& r = e.contact_priority_changed();
+  Contact& c = MutableContact(e.contact_id());
+  const bool in_line = c.InLine();
+  if (in_line) LeaveLine(c);
+  c.card.set_priority(r.priority());
+  c.place_rank = r.place().rank();
+  c.place_time_unix_ms = r.place().time_unix_ms();
+  if (in_line) EnterLine(c);
+}
+
+void RouterState::ApplyContactReserved(const v1::EventRecord& e) {
+  Contact& c = MutableContact(e.contact_id());
+  EKC_CHECK_MSG(c.InLine(), "revoke the offer before reserving the contact");
+  EKC_CHECK(operators_.contains(OperatorId(e.contact_reserved().operator_id())));
+  Reserve(c, OperatorId(e.contact_reserved().operator_id()));
+}
+
+void RouterState::ApplyQueuePauseChanged(const v1::EventRecord& e) {
+  MutableQueue(e.queue_pause_changed().queue()).paused = e.queue_pause_changed().paused();
+}
+
+// ---- snapshot -----------------------------------------------------------------------------------
+
+namespace {
+
+void ContactToProto(const Contact& c, v1::ContactSnapshot* out) {
+  *out->mutable_card() = c.card;
+  out->set_state(c.state);
+  out->set_idempotency_key(c.idempotency_key);
+  out->set_request_fingerprint(c.request_fingerprint);
+  for (const auto& skill : c.required_skills) out->add_required_skills(skill);
+  out->set_initial_position(c.initial_position);
+  out->set_initial_estimated_wait_s(c.initial_estimated_wait_s);
+  out->set_enqueued_unix_ms(c.enqueued_unix_ms);
+  out->set_operator_id(c.operator_id.value());
+  out->set_offer_deadline_unix_ms(c.offer_deadline_unix_ms);
+  out->set_connected_unix_ms(c.connected_unix_ms);
+  out->set_wrap_up_until_unix_ms(c.wrap_up_until_unix_ms);
+  out->set_ended_unix_ms(c.ended_unix_ms);
+  out->set_outcome_code(c.outcome_code);
+  out->set_notes(c.notes);
+  out->set_end_reason(c.end_reason);
+  for (const Refusal& r : c.refusals) {
+    auto* x = out->add_refusals();
+    x->set_operator_id(r.operator_id.value());
+    x->set_until_unix_ms(r.until_unix_ms);
+  }
+  out->set_offers(c.offers);
+  *out->mutable_place() = ToProto(c.Place());
+  out->set_escalation_step(c.escalation_step);
+  out->set_next_escalation_unix_ms(c.next_escalation_unix_ms);
+  out->set_reserved_for(c.reserved_for.value());
+  out->set_callback(c.callback);
+  out->set_service_level_threshold_s(c.service_level_threshold_s);
+}
+
+Contact ContactFromProto(const v1::ContactSnapshot& cs) {
+  Contact c;
+  c.id = ContactId(cs.card().contact_id());
+  c.card = cs.card();
+  c.state = cs.state();
+  c.idempotency_key = cs.idempotency_key();
+  c.request_fingerprint = cs.request_fingerprint();
+  c.required_skills.assign(cs.required_skills().begin(), cs.required_skills().end());
+  c.initial_position = cs.initial_position();
+  c.initial_estimated_wait_s = cs.initial_estimated_wait_s();
+  c.enqueued_unix_ms = cs.enqueued_unix_ms();
+  c.place_rank = cs.place().rank();
+  c.place_time_unix_ms = cs.place().time_unix_ms();
+  c.escalation_step = cs.escalation_step();
+  c.service_level_threshold_s = cs.service_level_threshold_s();
+  c.operator_id = OperatorId(cs.operator_id());
+  c.callback = cs.callback();
+  c.offer_deadline_unix_ms = cs.offer_deadline_unix_ms();
+  c.connected_unix_ms = cs.connected_unix_ms();
+  c.wrap_up_until_unix_ms = cs.wrap_up_until_unix_ms();
+  c.ended_unix_ms = cs.ended_unix_ms();
+  c.outcome_code = cs.outcome_code();
+  c.notes = cs.notes();
+  c.end_reason = cs.end_reason();
+  for (const auto& r : cs.refusals()) c.refusals.push_back(Refusal{OperatorId(r.operator_id()), r.until_unix_ms()});
+  c.offers = cs.offers();
+  return c;
+}
+
+void OperatorToProto(const Operator& op, v1::OperatorSnapshot* out) {
+  out->set_operator_id(op.id.value());
+  out->set_name(op.name);
+  out->set_office(op.office);
+  out->set_region(op.region);
+  for (const auto& skill : op.skills) *out->add_skills() = skill;
+  for (const auto& ch : op.channels) *out->add_channels() = ch;
+  out->set_state(op.presence);
+  out->set_break_reason(op.break_reason);
+  out->set_state_since_unix_ms(op.state_since_unix_ms);
+  out->set_available_since_unix_ms(op.ready_since_unix_ms);
+  out->set_connected(op.connected);
+  out->set_grace_until_unix_ms(op.grace_until_unix_ms);
+  out->set_offered_contact_id(op.offered_contact.value());
+  out->set_logged_in_unix_ms(op.logged_in_unix_ms);
+  for (ContactId id : op.active) out->add_active_contact_ids(id.value());
+  out->set_consecutive_misses(op.consecutive_misses);
+  out->set_shown_state(op.shown);
+}
+
+Operator OperatorFromProto(const v1::OperatorSnapshot& o) {
+  Operator op;
+  op.id = OperatorId(o.operator_id());
+  op.name = o.name();
+  op.office = o.office();
+  op.region = o.region();
+  op.skills.assign(o.skills().begin(), o.skills().end());
+  op.channels.assign(o.channels().begin(), o.channels().end());
+  op.presence = o.state();
+  op.break_reason = o.break_reason();
+  op.shown = o.shown_state();
+  op.state_since_unix_ms = o.state_since_unix_ms();
+  op.ready_since_unix_ms = o.available_since_unix_ms();
+  op.connected = o.connected();
+  op.grace_until_unix_ms = o.grace_until_unix_ms();
+  op.offered_contact = ContactId(o.offered_contact_id());
+  op.logged_in_unix_ms = o.logged_in_unix_ms();
+  op.consecutive_misses = o.consecutive_misses();
+  return op;
+}
+
+}  // namespace
+
+v1::RouterSnapshot RouterState::ToSnapshot() const {
   v1::RouterSnapshot s;
   s.set_last_sequence(last_sequence_.value());
   s.set_last_time_unix_ms(last_time_unix_ms_);
@@ -412,56 +729,17 @@ ekc::v1::RouterSnapshot RouterState::ToSnapshot() const {
   std::vector<const Contact*> sorted;
   sorted.reserve(contacts_.size());
   for (const auto& [id, c] : contacts_) sorted.push_back(&c);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Contact* a, const Contact* b) { return a->id < b->id; });
-  for (const Contact* c : sorted) {
-    v1::ContactSnapshot* out = s.add_contacts();
-    *out->mutable_card() = c->card;
-    out->set_state(c->state);
-    out->set_idempotency_key(c->idempotency_key);
-    out->set_request_fingerprint(c->request_fingerprint);
-    for (const auto& skill : c->required_skills) out->add_required_skills(skill);
-    out->set_initial_position(c->initial_position);
-    out->set_initial_estimated_wait_s(c->initial_estimated_wait_s);
-    out->set_enqueued_unix_ms(c->enqueued_unix_ms);
-    out->set_operator_id(c->operator_id.value());
-    out->set_offer_deadline_unix_ms(c->offer_deadline_unix_ms);
-    out->set_connected_unix_ms(c->connected_unix_ms);
-    out->set_wrap_up_until_unix_ms(c->wrap_up_until_unix_ms);
-    out->set_ended_unix_ms(c->ended_unix_ms);
-    out->set_outcome_code(c->outcome_code);
-    out->set_notes(c->notes);
-    out->set_end_reason(c->end_reason);
-    for (const Refusal& r : c->refusals) {
-      auto* x = out->add_refusals();
-      x->set_operator_id(r.operator_id.value());
-      x->set_until_unix_ms(r.until_unix_ms);
-    }
-    out->set_offers(c->offers);
-  }
-  for (const auto& [id, op] : operators_) {
-    v1::OperatorSnapshot* out = s.add_operators();
-    out->set_operator_id(id.value());
-    out->set_name(op.name);
-    out->set_office(op.office);
-    out->set_region(op.region);
-    for (const auto& skill : op.skills) *out->add_skills() = skill;
-    for (const auto& ch : op.channels) *out->add_channels() = ch;
-    out->set_state(op.state);
-    out->set_break_reason(op.break_reason);
-    out->set_state_since_unix_ms(op.state_since_unix_ms);
-    out->set_available_since_unix_ms(op.available_since_unix_ms);
-    out->set_connected(op.connected);
-    out->set_grace_until_unix_ms(op.grace_until_unix_ms);
-    out->set_offered_contact_id(op.offered_contact.value());
-    out->set_active_contact_id(op.active_contact.value());
-    out->set_logged_in_unix_ms(op.logged_in_unix_ms);
-  }
+  std::sort(sorted.begin(), sorted.end(), [](const Contact* a, const Contact* b) { return a->id < b->id; });
+  for (const Contact* c : sorted) ContactToProto(*c, s.add_contacts());
+  for (const auto& [id, op] : operators_) OperatorToProto(op, s.add_operators());
   for (const auto& [name, q] : queues_) {
     v1::QueueSnapshot* out = s.add_queues();
     out->set_name(name);
     out->set_completed(q.completed);
     out->set_handle_ms_total(q.handle_ms_total);
+    out->set_paused(q.paused);
+    out->set_last_offered_operator(q.last_offered_operator.value());
+    out->set_handle_ms_running(q.handle_ms_running);
   }
   *s.mutable_statistics() = statistics_.ToSnapshot();
   return s;
@@ -487,76 +765,53 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
     Queue& queue = state.MutableQueue(q.name());
     queue.completed = q.completed();
     queue.handle_ms_total = q.handle_ms_total();
-  }
-  for (const v1::OperatorSnapshot& o : snapshot.operators()) {
-    auto [it, created] = state.operators_.try_emplace(OperatorId(o.operator_id()));
-    if (!created || o.operator_id().empty()) {
-      return absl::DataLossError(
-          fmt::format("snapshot: operator \"{}\" twice or unnamed", o.operator_id()));
-    }
-    Operator& op = it->second;
-    op.id = OperatorId(o.operator_id());
-    op.name = o.name();
-    op.office = o.office();
-    op.region = o.region();
-    op.skills.assign(o.skills().begin(), o.skills().end());
-    op.channels.assign(o.channels().begin(), o.channels().end());
-    op.state = o.state();
-    op.break_reason = o.break_reason();
-    op.state_since_unix_ms = o.state_since_unix_ms();
-    op.available_since_unix_ms = o.available_since_unix_ms();
-    op.connected = o.connected();
-    op.grace_until_unix_ms = o.grace_until_unix_ms();
-    op.offered_contact = ContactId(o.offered_contact_id());
-    op.active_contact = ContactId(o.active_contact_id());
-    op.logged_in_unix_ms = o.logged_in_unix_ms();
-    if (op.LoggedIn() && !op.connected) {
-      state.timers_.insert(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
-    }
-    state.RefreshIdle(op);
+    queue.paused = q.paused();
+    queue.last_offered_operator = OperatorId(q.last_offered_operator());
+    queue.handle_ms_running = q.handle_ms_running();
   }
   for (const v1::ContactSnapshot& cs : snapshot.contacts()) {
     const uint64_t id = cs.card().contact_id();
     if (id == 0 || id >= state.next_contact_id_ || state.contacts_.contains(id)) {
       return absl::DataLossError(fmt::format("snapshot: contact {} is out of range or twice", id));
     }
-    Contact c;
-    c.id = ContactId(id);
-    c.card = cs.card();
-    c.state = cs.state();
-    c.idempotency_key = cs.idempotency_key();
-    c.request_fingerprint = cs.request_fingerprint();
-    c.required_skills.assign(cs.required_skills().begin(), cs.required_skills().end());
-    c.initial_position = cs.initial_position();
-    c.initial_estimated_wait_s = cs.initial_estimated_wait_s();
-    c.enqueued_unix_ms = cs.enqueued_unix_ms();
-    c.operator_id = OperatorId(cs.operator_id());
-    c.offer_deadline_unix_ms = cs.offer_deadline_unix_ms();
-    c.connected_unix_ms = cs.connected_unix_ms();
-    c.wrap_up_until_unix_ms = cs.wrap_up_until_unix_ms();
-    c.ended_unix_ms = cs.ended_unix_ms();
-    c.outcome_code = cs.outcome_code();
-    c.notes = cs.notes();
-    c.end_reason = cs.end_reason();
-    for (const auto& r : cs.refusals()) {
-      c.refusals.push_back(Refusal{OperatorId(r.operator_id()), r.until_unix_ms()});
-      state.refusal_expiries_.insert({r.until_unix_ms(), id});
+    Contact c = ContactFromProto(cs);
+    if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT || c.queue().empty() ||
+        !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
+      return absl::DataLossError(fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
     }
-    c.offers = cs.offers();
-    if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT ||
-        c.queue().empty() || !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
-      return absl::DataLossError(
-          fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
-    }
-    if (c.IsWaiting()) state.EnterLine(c);
+    for (const Refusal& r : c.refusals) state.refusal_expiries_.insert({r.until_unix_ms, id});
+    if (c.InLine()) state.EnterLine(c);
     if (c.state == v1::CONTACT_STATE_OFFERED) {
-      state.timers_.insert(
-          Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, id, c.operator_id.value()});
+      state.timers_.insert(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, id, c.operator_id.value()});
     } else if (c.state == v1::CONTACT_STATE_WRAP_UP) {
-      state.timers_.insert(
-          Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
+      state.timers_.insert(Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
     }
-    state.contacts_.emplace(id, std::move(c));
+    Contact& stored = state.contacts_.emplace(id, std::move(c)).first->second;
+    state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
+    state.Reserve(stored, OperatorId(cs.reserved_for()));
+  }
+  for (const v1::OperatorSnapshot& o : snapshot.operators()) {
+    auto [it, created] = state.operators_.try_emplace(OperatorId(o.operator_id()));
+    if (!created || o.operator_id().empty()) {
+      return absl::DataLossError(fmt::format("snapshot: operator \"{}\" twice or unnamed", o.operator_id()));
+    }
+    Operator& op = it->second;
+    op = OperatorFromProto(o);
+    for (uint64_t active : o.active_contact_ids()) {
+      const Contact* c = state.FindContact(ContactId(active));
+      if (c == nullptr) return absl::DataLossError(fmt::format("snapshot: operator {} holds no contact {}", op.id, active));
+      state.AddActive(op, *c);
+    }
+    if (op.LoggedIn() && !op.connected) {
+      state.timers_.insert(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+    }
+    if (op.LoggedIn()) state.CountStaffing(op, +1);
+    // Rebuild the ready sets under the key the operator had, so that "longest idle" survives.
+    if (op.Ready()) {
+      state.ready_.insert({op.ready_since_unix_ms, op.id});
+      for (const auto& s : op.skills) state.ready_by_skill_[s.name()].insert({op.ready_since_unix_ms, op.id});
+      state.ready_key_[op.id] = op.ready_since_unix_ms;
+    }
   }
   auto statistics = Statistics::FromSnapshot(snapshot.statistics());
   if (!statistics.ok()) return statistics.status();

@@ -1,15 +1,17 @@
 #pragma once
 
-// RouterState: the routing core's state — contacts, operators, queues and the timers that are
-// pending — and `Apply`, the only code that changes it. Live running and replay call the same
-// `Apply` with the same events, so they cannot disagree: two states that applied the same events
-// are equal, byte for byte
+// RouterState: the routing core's state — contacts, operators, queues and the timers that are pending —
+// and `Apply`, the only code that changes it. Live running and replay call the same `Apply` with the same
+// events, so they cannot disagree: two states that applied the same events are equal, byte for byte
 // (`ToSnapshot`, `StateHash`).
 //
-// `Apply` trusts its events: they were produced by `Decide` against this state (live) or read back
-// from the log that recorded them (replay). An event that does not fit the state is a bug or a
-// corrupt log, and stops the process (EKC_CHECK) rather than build a state that the log does not
-// explain.
+// `Apply` trusts its events: they were produced by `Decide` against this state (live) or read back from
+// the log that recorded them (replay). An event that does not fit the state is a bug or a corrupt log,
+// and stops the process (EKC_CHECK) rather than build a state that the log does not explain.
+//
+// Besides the state proper it keeps indexes derived from it (the lines of each queue, the operators
+// ready for work by skill, the timers, the idempotency keys); they are rebuilt from a snapshot and never
+// written.
 //
 // Thread: one — the core thread in ekcd, or the caller's in tools and tests.
 
@@ -24,10 +26,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/ids.h"
 #include "ekc/v1/events.pb.h"
 #include "ekc/v1/snapshot.pb.h"
-
-#include "base/ids.h"
 #include "router/statistics.h"
 
 namespace ekc::router {
@@ -38,6 +39,17 @@ struct Refusal {
   int64_t until_unix_ms = 0;
 };
 
+// A contact's place in its queue's line: lower rank first, then earlier time, then lower id.
+struct LinePlace {
+  int rank = 0;
+  int64_t time_unix_ms = 0;
+  uint64_t contact = 0;
+  auto operator<=>(const LinePlace&) const = default;
+};
+
+// Refusals remembered per contact, at most; the oldest expiring goes first.
+inline constexpr size_t kRefusalsPerContactMax = 32;
+
 struct Contact {
   ContactId id;
   ekc::v1::ContactCard card;  // as submitted: channel, text, classification, priority, queue
@@ -47,8 +59,15 @@ struct Contact {
   std::vector<std::string> required_skills;
   uint32_t initial_position = 0;          // the answer given at submission
   uint32_t initial_estimated_wait_s = 0;  // the answer given at submission
-  int64_t enqueued_unix_ms = 0;           // its place in line (with priority and id)
-  OperatorId operator_id;                 // offered to / connected to / wrapping up with
+  int64_t enqueued_unix_ms = 0;           // when it joined its current queue
+  int place_rank = 0;                     // its place in line (with place_time and the id)
+  int64_t place_time_unix_ms = 0;
+  uint32_t escalation_step = 0;
+  int64_t next_escalation_unix_ms = 0;  // 0: no further step
+  uint32_t service_level_threshold_s = 0;
+  OperatorId operator_id;   // offered to / connected to / wrapping up with
+  OperatorId reserved_for;  // only this operator may take it (a transfer or a reassignment)
+  bool callback = false;    // the citizen waits for a call back
   int64_t offer_deadline_unix_ms = 0;
   int64_t connected_unix_ms = 0;
   int64_t wrap_up_until_unix_ms = 0;
@@ -61,8 +80,13 @@ struct Contact {
 
   ekc::v1::Priority priority() const { return card.priority(); }
   const std::string& queue() const { return card.queue(); }
-  bool IsWaiting() const { return state == ekc::v1::CONTACT_STATE_QUEUED; }
+  ekc::v1::Channel channel() const { return card.channel(); }
+  // In its queue's line, waiting to be offered: QUEUED, or CALLBACK.
+  bool InLine() const {
+    return state == ekc::v1::CONTACT_STATE_QUEUED || state == ekc::v1::CONTACT_STATE_CALLBACK;
+  }
   bool IsRefusedBy(const OperatorId& op, int64_t now_unix_ms) const;
+  LinePlace Place() const { return LinePlace{place_rank, place_time_unix_ms, id.value()}; }
 };
 
 struct Operator {
@@ -72,38 +96,45 @@ struct Operator {
   std::string region;
   std::vector<ekc::v1::Skill> skills;  // sorted by name, unique
   std::vector<ekc::v1::ChannelCapacity> channels;
-  ekc::v1::OperatorState state = ekc::v1::OPERATOR_STATE_OFFLINE;
+  // The availability the operator (or a supervisor, or the no-answer rule) chose: OFFLINE, AVAILABLE,
+  // BREAK or NOT_RESPONDING. What dashboards show is `shown` (BUSY or WRAP_UP over it).
+  ekc::v1::OperatorState presence = ekc::v1::OPERATOR_STATE_OFFLINE;
   std::string break_reason;
-  int64_t state_since_unix_ms = 0;
-  int64_t available_since_unix_ms = 0;  // for "longest idle"
-  bool connected = false;               // the desk stream is up
-  int64_t grace_until_unix_ms = 0;      // when not connected but logged in
-  ContactId offered_contact;            // 0: none
-  ContactId active_contact;             // connected or wrapping up; 0: none
+  ekc::v1::OperatorState shown = ekc::v1::OPERATOR_STATE_OFFLINE;
+  int64_t state_since_unix_ms = 0;  // of `shown`
+  int64_t ready_since_unix_ms = 0;  // when it last became free to take a contact (longest idle)
+  bool connected = false;           // the desk stream is up
+  int64_t grace_until_unix_ms = 0;  // when not connected but logged in
+  ContactId offered_contact;        // 0: none (one offer at a time)
+  std::vector<ContactId> active;    // connected or in wrap-up, ascending
+  std::array<uint8_t, 5> active_by_channel{};  // indexed by ekc::v1::Channel
+  uint32_t consecutive_misses = 0;
   int64_t logged_in_unix_ms = 0;
 
-  bool LoggedIn() const { return state != ekc::v1::OPERATOR_STATE_OFFLINE; }
+  bool LoggedIn() const { return presence != ekc::v1::OPERATOR_STATE_OFFLINE; }
   bool HasSkills(const std::vector<std::string>& required) const;
   const ekc::v1::Skill* FindSkill(std::string_view name) const;
-  bool TakesChannel(ekc::v1::Channel channel) const;
-  // Free for an offer right now: available, connected, holding nothing.
-  bool Idle() const;
-};
-
-// A contact's place in line: higher priority first, then older, then lower id.
-struct LinePlace {
-  int priority_rank = 0;  // -priority, so that URGENT sorts first
-  int64_t enqueued_unix_ms = 0;
-  uint64_t contact = 0;
-  auto operator<=>(const LinePlace&) const = default;
+  // The lowest proficiency among `required` (10 when nothing is required).
+  uint32_t ProficiencyIn(const std::vector<std::string>& required) const;
+  // How many contacts of this channel the operator takes at once (0: not this channel).
+  uint32_t Capacity(ekc::v1::Channel channel) const;
+  // Could take one more contact of this channel now: available, connected, holding no offer, with room
+  // in the channel, and (for anything but voice during voice) `chat_during_voice`.
+  bool CanTake(ekc::v1::Channel channel, bool chat_during_voice) const;
+  // Could take one more contact of some channel now (the ready index).
+  bool Ready() const;
+  uint32_t ActiveCount() const { return static_cast<uint32_t>(active.size()); }
 };
 
 struct Queue {
   std::string name;
-  std::set<LinePlace> waiting;
+  std::set<LinePlace> line;  // QUEUED and CALLBACK contacts, in order of service
   std::array<uint32_t, 5> waiting_by_priority{};  // indexed by ekc::v1::Priority
-  uint64_t completed = 0;                         // for the running handle time
+  bool paused = false;
+  uint64_t completed = 0;
   int64_t handle_ms_total = 0;
+  double handle_ms_running = 0;  // exponentially weighted, for the estimated wait
+  OperatorId last_offered_operator;
 };
 
 // A timer the core waits for. Each one, when due, produces events (system steps) that remove it.
@@ -111,6 +142,7 @@ enum class TimerKind : uint8_t {
   kOfferTimeout = 1,  // contact: the offered operator did not answer
   kWrapUpEnd = 2,     // contact: the operator's wrap-up is over
   kGraceEnd = 3,      // operator: their stream did not come back
+  kEscalation = 4,    // contact: its queue's next escalation step starts
 };
 
 struct Timer {
@@ -120,6 +152,8 @@ struct Timer {
   std::string operator_id;
   auto operator<=>(const Timer&) const = default;
 };
+
+using ReadySet = std::set<std::pair<int64_t, OperatorId>>;  // (ready since, id): longest idle first
 
 class RouterState {
  public:
@@ -138,18 +172,25 @@ class RouterState {
   const std::unordered_map<uint64_t, Contact>& contacts() const { return contacts_; }
   const std::map<OperatorId, Operator>& operators() const { return operators_; }
   const std::map<std::string, Queue, std::less<>>& queues() const { return queues_; }
-  // Operators free for an offer, longest idle first.
-  const std::set<std::pair<int64_t, OperatorId>>& idle_operators() const { return idle_; }
+  // Operators free to take a contact of some channel, longest idle first; all, and by skill.
+  const ReadySet& ready_operators() const { return ready_; }
+  const ReadySet* ready_with_skill(const std::string& skill) const;
   const std::set<Timer>& timers() const { return timers_; }
-  // When the core next has something to do on its own after `now`: a timer, or a refusal that
-  // expires (the contact may then go to that operator). 0 when nothing is pending.
+  // Refusals that expire after `after` and up to `until` (inclusive): their contacts may go to that
+  // operator again.
+  std::vector<ContactId> RefusalsExpiring(int64_t after_unix_ms, int64_t until_unix_ms) const;
+  // When the core next has something to do on its own after `now`: a timer, or a refusal that expires.
+  // 0 when nothing is pending.
   int64_t NextWakeUp(int64_t now_unix_ms) const;
 
-  // The contact's 1-based place in its queue while waiting, 0 otherwise. Walks the line:
-  // O(position).
+  // The contact's 1-based place in its queue while in line, 0 otherwise. Walks the line: O(position).
   uint32_t PositionOf(const Contact& contact) const;
   uint32_t WaitingCount() const;
   uint32_t LoggedInCount() const;
+  // Operators logged in with every one of these skills (all logged in when none): for the staffing of a
+  // queue. Approximated by the least staffed of the skills when there are several.
+  uint32_t LoggedInWithSkills(const std::vector<std::string>& skills) const;
+
   // Queue and operator figures derived from every applied event (router/statistics.h).
   const Statistics& statistics() const { return statistics_; }
 
@@ -157,10 +198,10 @@ class RouterState {
   ekc::v1::RouterSnapshot ToSnapshot() const;
   // A stable hash of ToSnapshot's deterministic serialization.
   uint64_t StateHash() const;
-  // The state a snapshot describes, with everything derived from it (lines, idle set, timers, keys)
-  // rebuilt. DATA_LOSS naming the contact or operator when the snapshot is not one ToSnapshot could
-  // have written (a contact in a queue that does not hold it, an offer without its operator, …): a
-  // snapshot comes from disk, so it is checked rather than trusted.
+  // The state a snapshot describes, with everything derived from it (lines, ready sets, timers, keys)
+  // rebuilt. DATA_LOSS naming the contact or operator when the snapshot is not one ToSnapshot could have
+  // written (a contact in a queue that does not hold it, an offer without its operator, …): a snapshot
+  // comes from disk, so it is checked rather than trusted.
   static absl::StatusOr<RouterState> FromSnapshot(const ekc::v1::RouterSnapshot& snapshot);
 
  private:
@@ -175,17 +216,29 @@ class RouterState {
   void ApplyOperatorStateChanged(const ekc::v1::EventRecord& e);
   void ApplyOperatorLoggedOut(const ekc::v1::EventRecord& e);
   void ApplyOperatorConnectionLost(const ekc::v1::EventRecord& e);
+  void ApplyContactEscalated(const ekc::v1::EventRecord& e);
+  void ApplyContactOverflowed(const ekc::v1::EventRecord& e);
+  void ApplyCallbackRequested(const ekc::v1::EventRecord& e);
+  void ApplyContactTransferred(const ekc::v1::EventRecord& e);
+  void ApplyContactPriorityChanged(const ekc::v1::EventRecord& e);
+  void ApplyContactReserved(const ekc::v1::EventRecord& e);
+  void ApplyQueuePauseChanged(const ekc::v1::EventRecord& e);
 
   Contact& MutableContact(uint64_t id);
   Operator& MutableOperator(const std::string& id);
   Queue& MutableQueue(const std::string& name);
   void EnterLine(const Contact& c);
   void LeaveLine(const Contact& c);
-  void SetOperatorState(Operator& op, ekc::v1::OperatorState state, std::string break_reason,
-                        int64_t now_unix_ms);
-  // Keeps `idle_` in step with the operator's fields; call after every change to an operator.
-  void RefreshIdle(Operator& op);
+  void SetEscalationTimer(Contact& c, int64_t next_unix_ms);
+  void AddActive(Operator& op, const Contact& c);
+  void RemoveActive(Operator& op, const Contact& c);
+  void Reserve(Contact& c, OperatorId op);
+  // Keeps `shown`, `state_since`, `ready_since` and the ready sets in step with the operator's fields;
+  // call after every change to an operator.
+  void Refresh(Operator& op, int64_t now_unix_ms);
   void DropRefusals(Contact& c);
+  // Counts the operator in (+1) or out (-1) of the staffing of their skills.
+  void CountStaffing(const Operator& op, int delta);
 
   Sequence last_sequence_;
   int64_t last_time_unix_ms_ = 0;
@@ -194,15 +247,23 @@ class RouterState {
   std::unordered_map<std::string, uint64_t> idempotency_keys_;
   std::map<OperatorId, Operator> operators_;
   std::map<std::string, Queue, std::less<>> queues_;
-  std::set<std::pair<int64_t, OperatorId>> idle_;
-  std::map<OperatorId, int64_t> idle_since_;  // the key each operator has in idle_
+  ReadySet ready_;
+  std::map<std::string, ReadySet> ready_by_skill_;
+  std::map<OperatorId, int64_t> ready_key_;  // the key each ready operator has in the ready sets
+  std::map<OperatorId, std::set<ContactId>> reservations_;  // operator → contacts reserved for them
+  std::map<std::string, uint32_t> logged_in_by_skill_;
+  uint32_t logged_in_ = 0;
   std::set<Timer> timers_;
   Statistics statistics_;
   // Refusal expiries (time, contact): they produce no event, only a wake-up to offer again.
   std::set<std::pair<int64_t, uint64_t>> refusal_expiries_;
 };
 
-// The place in line of a contact with this priority, time and id.
-LinePlace PlaceInLine(ekc::v1::Priority priority, int64_t enqueued_unix_ms, ContactId id);
+// The place in line of a contact of this priority that joins at `joined_unix_ms`: urgent contacts
+// always first; with aging (a level worth `aging_ms` of waiting) the others by arrival moved earlier by
+// their priority's worth; without, by priority and then arrival.
+LinePlace PlaceInLine(ekc::v1::Priority priority, int64_t joined_unix_ms, ContactId id, int64_t aging_ms);
+
+ekc::v1::LinePlace ToProto(const LinePlace& place);
 
 }  // namespace ekc::router

@@ -122,7 +122,8 @@ void Statistics::OnOperatorEvent(const v1::EventRecord& e) {
       if (op.handling++ == 0) op.handling_since_unix_ms = now;
       break;
     case v1::EventRecord::kContactCompleted:
-      ++op.completed;
+    case v1::EventRecord::kContactTransferred:
+      if (e.has_contact_completed()) ++op.completed;
       if (op.handling > 0 && --op.handling == 0) {
         op.busy_ms_total += now - op.handling_since_unix_ms;
         op.handling_since_unix_ms = 0;
@@ -147,10 +148,30 @@ void Statistics::Observe(const v1::EventRecord& e) {
   Tracked& t = it->second;
   switch (e.event_case()) {
     case v1::EventRecord::kContactConnected:
-      if (t.connected_unix_ms == 0) EndWait(t, now - t.arrived_unix_ms, /*answered=*/true, false);
+      if (!t.wait_ended) EndWait(t, now - t.arrived_unix_ms, /*answered=*/true, false);
+      t.wait_ended = true;
       t.connected_unix_ms = now;
       t.operator_id = e.operator_id();
       break;
+    case v1::EventRecord::kContactTransferred:
+      // The handing-over operator's part; the contact's handle time starts again with the next one.
+      operators_[e.operator_id()].handle_ms_total += now - t.connected_unix_ms;
+      t.connected_unix_ms = 0;
+      break;
+    case v1::EventRecord::kCallbackRequested:
+      if (!t.wait_ended) EndWait(t, now - t.arrived_unix_ms, false, false);
+      t.wait_ended = true;
+      break;
+    case v1::EventRecord::kContactOverflowed: {
+      // The wait ends in the queue it leaves and starts again in the one it joins.
+      if (!t.wait_ended) EndWait(t, now - t.arrived_unix_ms, false, false);
+      const v1::ContactOverflowed& r = e.contact_overflowed();
+      const uint64_t contact = e.contact_id();
+      tracked_.erase(it);
+      Arrive(contact, r.to_queue(), now, int64_t{1000} * r.service_level_threshold_s(),
+             int64_t{1000} * r.short_abandon_s());
+      break;
+    }
     case v1::EventRecord::kContactCompleted: {
       const int64_t handle_ms = now - t.connected_unix_ms;
       if (WaitTally* tally = TallyOf(t)) {
@@ -162,7 +183,7 @@ void Statistics::Observe(const v1::EventRecord& e) {
       break;
     }
     case v1::EventRecord::kContactAbandoned:
-      EndWait(t, now - t.arrived_unix_ms, false, /*abandoned=*/true);
+      if (!t.wait_ended) EndWait(t, now - t.arrived_unix_ms, false, /*abandoned=*/true);
       tracked_.erase(it);
       break;
     default:
@@ -267,6 +288,7 @@ v1::StatisticsSnapshot Statistics::ToSnapshot() const {
     out->set_short_abandon_ms(t.short_abandon_ms);
     out->set_connected_unix_ms(t.connected_unix_ms);
     out->set_operator_id(t.operator_id);
+    out->set_wait_ended(t.wait_ended);
   }
   return s;
 }
@@ -303,7 +325,8 @@ absl::StatusOr<Statistics> Statistics::FromSnapshot(const v1::StatisticsSnapshot
                                              .threshold_ms = t.threshold_ms(),
                                              .short_abandon_ms = t.short_abandon_ms(),
                                              .connected_unix_ms = t.connected_unix_ms(),
-                                             .operator_id = t.operator_id()};
+                                             .operator_id = t.operator_id(),
+                                             .wait_ended = t.wait_ended()};
   }
   return stats;
 }

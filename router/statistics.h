@@ -113,8 +113,9 @@ class Statistics {
     int64_t arrived_unix_ms = 0;  // when its current wait started
     int64_t threshold_ms = 0;
     int64_t short_abandon_ms = 0;
-    int64_t connected_unix_ms = 0;  // 0 until answered
+    int64_t connected_unix_ms = 0;  // 0 while not connected to an operator
     std::string operator_id;
+    bool wait_ended = false;  // answered, moved on or a callback: a later connect is not an answer
   };
 
   WaitTally* TallyOf(const Tracked& t);

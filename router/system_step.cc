@@ -1,6 +1,5 @@
-// The core's own steps: timers that fall due, and offers of waiting contacts to idle operators.
+// The core's own steps: timers that fall due, and offers of waiting contacts to free operators.
 
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -8,6 +7,8 @@
 
 #include "base/check.h"
 #include "router/decide.h"
+#include "router/decide_internal.h"
+#include "router/dispatch.h"
 #include "router/event_factory.h"
 
 namespace ekc::router {
@@ -16,117 +17,102 @@ namespace v1 = ekc::v1;
 
 namespace {
 
-// How many waiting contacts of one queue a dispatch step looks at for one that an idle operator can
-// take. Contacts of a queue usually need the same skills, so the first few tell; the bound keeps a
-// step cheap when none fits.
-constexpr size_t kDispatchScanPerQueueMax = 64;
-
-std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterConfig& config,
-                                       const Timer& timer, int64_t now) {
+std::vector<v1::EventRecord> OfferTimedOut(const RouterState& state, const RouterConfig& config, const Contact& c,
+                                           int64_t now) {
+  EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED);
+  const QueueConfig& queue = QueueSettings(config, c.queue());
   std::vector<v1::EventRecord> out;
-  switch (timer.kind) {
-    case TimerKind::kOfferTimeout: {
-      const Contact* c = state.FindContact(ContactId(timer.contact));
-      EKC_CHECK(c != nullptr && c->state == v1::CONTACT_STATE_OFFERED);
-      const QueueConfig& queue = QueueSettings(config, c->queue());
-      out.push_back(
-          events::Revoked(*c, v1::REVOKE_REASON_TIMEOUT, "", now + queue.reoffer_delay_ms));
-      break;
-    }
-    case TimerKind::kWrapUpEnd: {
-      const Contact* c = state.FindContact(ContactId(timer.contact));
-      EKC_CHECK(c != nullptr && c->state == v1::CONTACT_STATE_WRAP_UP);
-      out.push_back(events::Completed(*c));
-      out.push_back(events::StateChanged(c->operator_id, v1::OPERATOR_STATE_AVAILABLE, ""));
-      break;
-    }
-    case TimerKind::kGraceEnd: {
-      const Operator* op = state.FindOperator(OperatorId(timer.operator_id));
-      EKC_CHECK(op != nullptr && op->LoggedIn() && !op->connected);
-      if (op->active_contact.value() != 0) {
-        // The operator never came back to finish: close the conversation on their behalf.
-        const Contact* c = state.FindContact(op->active_contact);
-        EKC_CHECK(c != nullptr);
-        if (c->state == v1::CONTACT_STATE_CONNECTED) {
-          out.push_back(events::ConversationEnded(*c, "connection_lost", "", now));
-        }
-        out.push_back(events::Completed(*c));
-      }
-      out.push_back(events::LoggedOut(op->id, "connection_lost"));
-      break;
-    }
+  out.push_back(events::Revoked(c, v1::REVOKE_REASON_TIMEOUT, "", now + queue.reoffer_delay_ms));
+  // After K offers in a row left unanswered the operator is not at their desk: no more offers until
+  // they say they are back.
+  const Operator* op = state.FindOperator(c.operator_id);
+  const uint32_t k = config.not_responding_after_misses;
+  if (k > 0 && op->consecutive_misses + 1 >= k) {
+    out.push_back(events::StateChanged(op->id, v1::OPERATOR_STATE_NOT_RESPONDING,
+                                       fmt::format("missed {} offers in a row", op->consecutive_misses + 1)));
   }
   return out;
 }
 
-struct Match {
-  LinePlace place;
-  const Contact* contact = nullptr;
-  const Operator* op = nullptr;
-};
-
-// The longest-idle operator who can take the contact now.
-const Operator* BestOperatorFor(const RouterState& state, const Contact& c, int64_t now) {
-  for (const auto& [since, id] : state.idle_operators()) {
-    const Operator* op = state.FindOperator(id);
-    EKC_DCHECK(op != nullptr && op->Idle());
-    if (op->HasSkills(c.required_skills) && op->TakesChannel(c.card.channel()) &&
-        !c.IsRefusedBy(id, now)) {
-      return op;
+std::vector<v1::EventRecord> GraceEnded(const RouterState& state, const Operator& op, int64_t now) {
+  EKC_CHECK(op.LoggedIn() && !op.connected);
+  std::vector<v1::EventRecord> out;
+  // The operator never came back to finish: close their conversations on their behalf.
+  for (ContactId id : op.active) {
+    const Contact* c = state.FindContact(id);
+    if (c->state == v1::CONTACT_STATE_CONNECTED) {
+      out.push_back(events::ConversationEnded(*c, "connection_lost", "", now));
     }
+    out.push_back(events::Completed(*c));
   }
-  return nullptr;
+  out.push_back(events::LoggedOut(op.id, "connection_lost"));
+  return out;
 }
 
-// The first contact in the queue's line that an idle operator can take.
-std::optional<Match> FirstMatchIn(const RouterState& state, const Queue& queue, int64_t now) {
-  size_t scanned = 0;
-  for (const LinePlace& place : queue.waiting) {
-    if (++scanned > kDispatchScanPerQueueMax) break;
-    const Contact* c = state.FindContact(ContactId(place.contact));
-    EKC_DCHECK(c != nullptr && c->IsWaiting());
-    if (const Operator* op = BestOperatorFor(state, *c, now)) return Match{place, c, op};
-  }
-  return std::nullopt;
+v1::EventRecord Overflow(const RouterConfig& config, const Contact& c, const QueueConfig& to, int64_t now,
+                         std::string reason) {
+  v1::EventRecord e;
+  e.set_contact_id(c.id.value());
+  v1::ContactOverflowed* body = e.mutable_contact_overflowed();
+  body->set_from_queue(c.queue());
+  body->set_to_queue(to.name);
+  for (const std::string& skill : to.skills) body->add_required_skills(skill);
+  body->set_service_level_threshold_s(to.service_level_threshold_s);
+  body->set_short_abandon_s(to.short_abandon_s);
+  *body->mutable_place() = ToProto(c.Place());  // it keeps its place in time
+  body->set_next_escalation_unix_ms(internal::FirstEscalation(to, now));
+  body->set_reason(std::move(reason));
+  (void)config;
+  return e;
 }
 
-v1::OfferReason ExplainOffer(const Contact& c, const Operator& op, int64_t now) {
-  v1::OfferReason reason;
-  reason.set_strategy("longest_idle");
-  for (const std::string& skill : c.required_skills) reason.add_matched_skills(skill);
-  reason.set_step("any");
-  const int64_t idle_ms = std::max<int64_t>(0, now - op.available_since_unix_ms);
-  reason.set_idle_ms(idle_ms);
-  reason.set_summary(c.required_skills.empty()
-                         ? fmt::format("longest idle ({} s)", idle_ms / 1000)
-                         : fmt::format("longest idle ({} s) with skills {}", idle_ms / 1000,
-                                       fmt::join(c.required_skills, ", ")));
-  return reason;
+// The contact reached its queue's next escalation step: a wider ring, or the end of the wait here.
+std::vector<v1::EventRecord> Escalate(const RouterConfig& config, const Contact& c, int64_t now) {
+  const QueueConfig& q = QueueSettings(config, c.queue());
+  const uint32_t next = c.escalation_step + 1;
+  if (next >= q.escalation.size()) return {events::Escalated(c, c.escalation_step, 0, "")};  // config shrank
+  const EscalationStep& step = q.escalation[next];
+  const int64_t after_next =
+      next + 1 < q.escalation.size() ? c.enqueued_unix_ms + q.escalation[next + 1].after_ms : 0;
+  if (const QueueConfig* to = config.FindQueue(step.overflow_to); to != nullptr && c.InLine()) {
+    return {Overflow(config, c, *to, now, "escalation")};
+  }
+  if (step.callback && c.state == v1::CONTACT_STATE_QUEUED) {
+    return {events::CallbackRequested(c, "", "escalation")};
+  }
+  return {events::Escalated(c, next, after_next, step.summary)};
 }
 
-std::vector<v1::EventRecord> OfferBestMatch(const RouterState& state, const RouterConfig& config,
-                                            int64_t now) {
-  if (state.idle_operators().empty()) return {};
-  std::optional<Match> best;
-  for (const auto& [name, queue] : state.queues()) {
-    if (queue.waiting.empty()) continue;
-    std::optional<Match> m = FirstMatchIn(state, queue, now);
-    if (m && (!best || m->place < best->place)) best = m;
+std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterConfig& config, const Timer& timer,
+                                       int64_t now) {
+  switch (timer.kind) {
+    case TimerKind::kOfferTimeout:
+      return OfferTimedOut(state, config, *state.FindContact(ContactId(timer.contact)), now);
+    case TimerKind::kWrapUpEnd: {
+      const Contact* c = state.FindContact(ContactId(timer.contact));
+      EKC_CHECK(c != nullptr && c->state == v1::CONTACT_STATE_WRAP_UP);
+      return {events::Completed(*c)};
+    }
+    case TimerKind::kGraceEnd:
+      return GraceEnded(state, *state.FindOperator(OperatorId(timer.operator_id)), now);
+    case TimerKind::kEscalation:
+      return Escalate(config, *state.FindContact(ContactId(timer.contact)), now);
   }
-  if (!best) return {};
-  const QueueConfig& queue = QueueSettings(config, best->contact->queue());
-  return {events::Offered(*best->contact, *best->op, now + queue.offer_timeout_ms,
-                          ExplainOffer(*best->contact, *best->op, now))};
+  EKC_CHECK_MSG(false, "unknown timer");
+  return {};
 }
 
 }  // namespace
 
 std::vector<v1::EventRecord> DecideSystemStep(const RouterState& state, const RouterConfig& config,
-                                              int64_t now_unix_ms) {
+                                              int64_t now_unix_ms, DispatchHints& hints) {
   if (!state.timers().empty() && state.timers().begin()->at_unix_ms <= now_unix_ms) {
     return FireTimer(state, config, *state.timers().begin(), now_unix_ms);
   }
-  return OfferBestMatch(state, config, now_unix_ms);
+  if (std::optional<v1::EventRecord> offer = DispatchStep(state, config, now_unix_ms, hints)) {
+    return {std::move(*offer)};
+  }
+  return {};
 }
 
 }  // namespace ekc::router

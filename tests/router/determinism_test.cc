@@ -52,8 +52,7 @@ void RandomWorkload(RouterDriver& d, uint32_t seed) {
           d.Decline(op, o->offered_contact.value());
         break;
       case 5:
-        if (o != nullptr && o->active_contact.value() != 0)
-          d.Complete(op, o->active_contact.value());
+        if (o != nullptr && !o->active.empty()) d.Complete(op, o->active.front().value());
         break;
       case 6:
         if (submitted > 0) d.Cancel(1 + pick(submitted));
@@ -117,7 +116,7 @@ TEST(Snapshot, RestoringASnapshotThenReplayingTheRestEqualsTheLiveState) {
     // The restored state keeps running: derived structures (lines, idle set, timers) were rebuilt.
     EXPECT_EQ(tail.state().NextWakeUp(tail.state().last_time_unix_ms()),
               live.state().NextWakeUp(live.state().last_time_unix_ms()));
-    EXPECT_EQ(tail.state().idle_operators(), live.state().idle_operators());
+    EXPECT_EQ(tail.state().ready_operators(), live.state().ready_operators());
   }
 }
 

@@ -208,8 +208,8 @@ TEST(Accept, ConnectsAndMakesTheOperatorBusy) {
   auto r = d.Accept("op1", 1);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_CONNECTED);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_BUSY);
-  EXPECT_EQ(d.op("op1").active_contact.value(), 1u);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BUSY);
+  EXPECT_EQ(d.op("op1").active, std::vector<ContactId>{ContactId(1)});
   d.Advance(60'000);  // the offer timeout no longer applies
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_CONNECTED);
 }
@@ -243,12 +243,12 @@ TEST(Complete, WrapUpThenAvailableAfterTheQueuesWrapUpTime) {
   ASSERT_TRUE(d.Complete("op1", 1).status.ok());
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_WRAP_UP);
   EXPECT_EQ(d.contact(1).outcome_code, "consulted");
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_WRAP_UP);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_WRAP_UP);
   d.Advance(9'999);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_WRAP_UP);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_WRAP_UP);
   d.Advance(1);  // family wrap-up: 10 s
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_COMPLETED);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_AVAILABLE);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_AVAILABLE);
   EXPECT_EQ(d.state().FindQueue("family")->completed, 1u);
   EXPECT_EQ(d.state().FindQueue("family")->handle_ms_total, 130'000);
 }
@@ -260,7 +260,7 @@ TEST(Complete, ZeroWrapUpMakesTheOperatorAvailableAtOnce) {
   d.Accept("op1", 1);
   d.Complete("op1", 1);
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_COMPLETED);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_AVAILABLE);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_AVAILABLE);
 }
 
 TEST(Complete, TheNextContactIsOfferedWhenWrapUpEnds) {
@@ -304,7 +304,7 @@ TEST(Cancel, OfferedContactWithdrawsTheOffer) {
   EXPECT_EQ(r.events[0].offer_revoked().reason(), v1::REVOKE_REASON_CONTACT_CANCELLED);
   EXPECT_TRUE(r.events[1].has_contact_abandoned());
   EXPECT_EQ(d.op("op1").offered_contact.value(), 0u);
-  EXPECT_TRUE(d.op("op1").Idle());
+  EXPECT_TRUE(d.op("op1").Ready());
 }
 
 TEST(Cancel, TwiceIsNotAnError) {
@@ -336,18 +336,25 @@ TEST(ChangeState, BreakWithdrawsAnOutstandingOffer) {
   auto r = d.Run(command::ChangeState{OperatorId("op1"), v1::OPERATOR_STATE_BREAK, "lunch"});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.events[0].offer_revoked().reason(), v1::REVOKE_REASON_OPERATOR_UNAVAILABLE);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_BREAK);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BREAK);
   EXPECT_EQ(d.op("op1").break_reason, "lunch");
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);
 }
 
-TEST(ChangeState, WhileBusyIsFailedPrecondition) {
+TEST(ChangeState, BreakWhileBusyShowsWhenTheConversationEndsAndStopsNewOffers) {
   RouterDriver d;
   d.Login("op1");
   d.Submit("k1");
   d.Accept("op1", 1);
   auto r = d.Run(command::ChangeState{OperatorId("op1"), v1::OPERATOR_STATE_BREAK, "lunch"});
-  EXPECT_EQ(r.status.code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BUSY);  // still talking
+  d.Complete("op1", 1);
+  d.Submit("k2");
+  d.Advance(30'000);  // the wrap-up ends
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BREAK);
+  EXPECT_EQ(d.op("op1").break_reason, "lunch");
+  EXPECT_EQ(d.contact(2).state, v1::CONTACT_STATE_QUEUED);  // no offer on a break
 }
 
 TEST(ChangeState, DuringWrapUpEndsTheWrapUp) {
@@ -359,7 +366,7 @@ TEST(ChangeState, DuringWrapUpEndsTheWrapUp) {
   auto r = d.Run(command::ChangeState{OperatorId("op1"), v1::OPERATOR_STATE_BREAK, "coffee"});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_COMPLETED);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_BREAK);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BREAK);
 }
 
 TEST(ChangeState, ToBusyIsInvalidArgument) {
@@ -373,7 +380,7 @@ TEST(ChangeState, ToBusyIsInvalidArgument) {
 TEST(Login, NotReadyStartsOnBreak) {
   RouterDriver d;
   d.Login("op1", {}, /*ready=*/false);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_BREAK);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BREAK);
   d.Submit("k1");
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);
   d.Run(command::ChangeState{OperatorId("op1"), v1::OPERATOR_STATE_AVAILABLE, ""});
@@ -397,7 +404,7 @@ TEST(Logout, WhileBusyIsFailedPreconditionAndOtherwiseGoesOffline) {
             absl::StatusCode::kFailedPrecondition);
   d.Complete("op1", 1);
   ASSERT_TRUE(d.Run(command::Logout{OperatorId("op1"), ""}).status.ok());
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_OFFLINE);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_OFFLINE);
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_COMPLETED);
 }
 
@@ -409,10 +416,10 @@ TEST(ConnectionLost, WithdrawsTheOfferAndLogsOutAfterTheGracePeriod) {
   EXPECT_EQ(r.events[0].offer_revoked().reason(), v1::REVOKE_REASON_CONNECTION_LOST);
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);
   EXPECT_FALSE(d.op("op1").connected);
-  EXPECT_EQ(d.op("op1").state,
+  EXPECT_EQ(d.op("op1").shown,
             v1::OPERATOR_STATE_AVAILABLE);  // still logged in, but gets no offers
   d.Advance(60'000);
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_OFFLINE);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_OFFLINE);
 }
 
 TEST(ConnectionLost, LoginWithinTheGracePeriodResumesTheContactInProgress) {
@@ -425,10 +432,10 @@ TEST(ConnectionLost, LoginWithinTheGracePeriodResumesTheContactInProgress) {
   auto r = d.Login("op1");
   ASSERT_TRUE(r.status.ok());
   EXPECT_TRUE(r.events[0].operator_logged_in().resumed());
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_BUSY);
-  EXPECT_EQ(d.op("op1").active_contact.value(), 1u);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BUSY);
+  EXPECT_EQ(d.op("op1").active, std::vector<ContactId>{ContactId(1)});
   d.Advance(60'000);  // the grace timer was cancelled
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_BUSY);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_BUSY);
 }
 
 TEST(ConnectionLost, GraceEndClosesAContactInProgress) {
@@ -440,7 +447,7 @@ TEST(ConnectionLost, GraceEndClosesAContactInProgress) {
   d.Advance(60'000);
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_COMPLETED);
   EXPECT_EQ(d.contact(1).outcome_code, "connection_lost");
-  EXPECT_EQ(d.op("op1").state, v1::OPERATOR_STATE_OFFLINE);
+  EXPECT_EQ(d.op("op1").shown, v1::OPERATOR_STATE_OFFLINE);
 }
 
 TEST(Recover, EveryConnectedOperatorLosesTheirStream) {
@@ -452,7 +459,7 @@ TEST(Recover, EveryConnectedOperatorLosesTheirStream) {
   EXPECT_EQ(CountEvents(r.events, v1::EventRecord::kOperatorConnectionLost), 2);
   EXPECT_EQ(CountEvents(r.events, v1::EventRecord::kOfferRevoked), 1);
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);
-  EXPECT_TRUE(d.state().idle_operators().empty());
+  EXPECT_TRUE(d.state().ready_operators().empty());
 }
 
 TEST(Clock, TimeNeverGoesBackwards) {
