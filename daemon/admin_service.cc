@@ -1,6 +1,10 @@
 #include "daemon/admin_service.h"
 
+#include <filesystem>
+#include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "daemon/grpc_status.h"
 #include "daemon/unimplemented.h"
@@ -19,8 +23,59 @@ grpc::ServerUnaryReactor* AdminService::ReloadRules(grpc::CallbackServerContext*
 
 grpc::ServerUnaryReactor* AdminService::TakeSnapshot(grpc::CallbackServerContext* context,
                                                      const v1::TakeSnapshotRequest*,
-                                                     v1::TakeSnapshotResponse*) {
-  return FinishNotImplementedYet(context, "Admin.TakeSnapshot", "the durable log's snapshots");
+                                                     v1::TakeSnapshotResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The state is copied on the core thread; the log stores it once its events are durable, and
+  // the answer comes from the log's maintenance thread when it is synced.
+  absl::Status posted = core_.Read([this, reactor, response](CoreLoop& core) -> CoreLoop::Effect {
+    absl::Status queued;
+    if (core.state().last_sequence().value() == 0) {
+      queued = absl::FailedPreconditionError("no event has been logged yet: nothing to snapshot");
+    } else {
+      queued = maintenance_log_->WriteSnapshot(
+          core.state().ToSnapshot(),
+          [reactor, response](Sequence covered, const absl::Status& status) {
+            if (status.ok()) response->set_sequence(covered.value());
+            reactor->Finish(ToGrpcStatus(status));
+          });
+    }
+    if (queued.ok()) return nullptr;
+    return [reactor, queued](const absl::Status&) { reactor->Finish(ToGrpcStatus(queued)); };
+  });
+  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
+                                               const v1::BackupRequest* request,
+                                               v1::BackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string& directory = request->directory();
+  std::error_code ec;
+  absl::Status valid;
+  if (directory.empty() || directory.front() != '/') {
+    valid = absl::InvalidArgumentError(fmt::format(
+        "directory: \"{}\" is not an absolute path (a folder on ekcd's machine)", directory));
+  } else if (std::filesystem::exists(directory, ec) || ec) {
+    valid = absl::AlreadyExistsError(
+        fmt::format("directory: {} exists already; a backup goes into a new folder", directory));
+  }
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  // The checkpoint is made on the log's maintenance thread; this thread only queues it.
+  absl::Status queued = maintenance_log_->Backup(
+      directory, [reactor, response](const absl::StatusOr<storage::BackupResult>& result) {
+        if (result.ok()) {
+          response->set_directory(result->directory);
+          response->set_sequence(result->durable_at_start.value());
+          response->set_took_ms(result->took_ms);
+        }
+        reactor->Finish(ToGrpcStatus(result.status()));
+      });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::Classify(grpc::CallbackServerContext* context,

@@ -25,6 +25,7 @@ struct ServerFacts {
   std::string durability;
   uint64_t replayed_events = 0;
   int64_t recovery_ms = 0;
+  uint64_t recovered_snapshot = 0;  // the snapshot recovery started from; 0: none
 };
 
 class AdminService final : public ekc::v1::Admin::CallbackService {
@@ -47,11 +48,19 @@ class AdminService final : public ekc::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* ServerInfo(grpc::CallbackServerContext* context,
                                        const ekc::v1::ServerInfoRequest* request,
                                        ekc::v1::ServerInfoResponse* response) override;
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
+                                   const ekc::v1::BackupRequest* request,
+                                   ekc::v1::BackupResponse* response) override;
+
+  // The log that TakeSnapshot and Backup write to (the same one as the constructor's, writable).
+  // Set before serving.
+  void set_maintenance_log(storage::EventLog* log) { maintenance_log_ = log; }
 
  private:
   CoreLoop& core_;
   const RulesHolder& rules_;
   const storage::EventLog& log_;
+  storage::EventLog* maintenance_log_ = nullptr;
   ServerFacts facts_;
 };
 

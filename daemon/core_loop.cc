@@ -168,6 +168,7 @@ void CoreLoop::RunCommand(router::Command command, OnDecided on_decided) {
                                }});
   }
   Release();
+  if (after_command_ && failure_.ok()) after_command_(*this);
   if (result.more_work) {
     Post([](CoreLoop& core) { core.RunCommand(SystemCommand(router::command::Tick{}), nullptr); });
   }

@@ -90,6 +90,12 @@ class CoreLoop {
     on_failure_ = std::move(on_failure);
   }
 
+  // Called on the core thread after every command, once its events were handed to the log (e.g.
+  // to take a snapshot every N events). Set before Start.
+  void set_after_command(std::function<void(CoreLoop&)> after_command) {
+    after_command_ = std::move(after_command);
+  }
+
   // Any thread.
   bool writable() const { return writable_.load(std::memory_order_acquire); }
   uint64_t decided_sequence() const { return decided_sequence_.load(std::memory_order_acquire); }
@@ -134,6 +140,7 @@ class CoreLoop {
   uint64_t durable_ = 0;
   absl::Status failure_;  // sticky
   std::function<void(const absl::Status&)> on_failure_;
+  std::function<void(CoreLoop&)> after_command_;
   bool stopping_ = false;
 
   std::atomic<int> queued_{0};

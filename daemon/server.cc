@@ -13,6 +13,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include "base/absl_fmt.h"
 #include "base/status_macros.h"
 #include "daemon/admin_service.h"
 #include "daemon/clock.h"
@@ -23,6 +24,7 @@
 #include "daemon/supervision_service.h"
 #include "daemon/validation.h"
 #include "storage/event_log.h"
+#include "storage/recovery.h"
 
 namespace ekc::daemon {
 
@@ -58,11 +60,57 @@ absl::Status CheckQueues(const DaemonConfig& config, const router::RuleSet& rule
   return absl::OkStatus();
 }
 
+// Takes a snapshot of the routing state every `every_events` events or `every_s` seconds
+// (DaemonConfig::snapshots), whichever comes first, so that a start replays only what follows it.
+// Runs on the core thread after each command: the state is copied there (ToSnapshot), and the log's
+// maintenance thread serializes and stores it once the events it covers are durable. One snapshot
+// at a time: while one is being written, the next command checks again.
+class SnapshotSchedule {
+ public:
+  SnapshotSchedule(const SnapshotConfig& config, storage::EventLog& log, Sequence recovered)
+      : config_(config),
+        log_(log),
+        last_sequence_(recovered.value()),
+        last_time_(std::chrono::steady_clock::now()) {}
+
+  void AfterCommand(CoreLoop& core) {
+    const uint64_t sequence = core.state().last_sequence().value();
+    if (sequence <= last_sequence_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const bool by_count =
+        config_.every_events > 0 && sequence - last_sequence_ >= config_.every_events;
+    const bool by_time =
+        config_.every_s > 0 && now - last_time_ >= std::chrono::seconds(config_.every_s);
+    if ((!by_count && !by_time) || log_.snapshot_pending()) return;
+    last_sequence_ = sequence;
+    last_time_ = now;
+    absl::Status queued = log_.WriteSnapshot(
+        core.state().ToSnapshot(), [&log = log_](Sequence covered, const absl::Status& status) {
+          if (!status.ok()) {
+            spdlog::error("snapshot of event {} not stored: {}", covered.value(), status.message());
+            return;
+          }
+          const storage::EventLogStats stats = log.stats();
+          spdlog::info("snapshot of event {} stored ({} bytes in {} ms)", covered.value(),
+                       stats.last_snapshot_bytes, stats.last_snapshot_write_ms);
+        });
+    if (!queued.ok())
+      spdlog::warn("snapshot of event {} not taken: {}", sequence, queued.message());
+  }
+
+ private:
+  const SnapshotConfig config_;
+  storage::EventLog& log_;
+  uint64_t last_sequence_;  // the last snapshot taken (or recovered from); core thread only
+  std::chrono::steady_clock::time_point last_time_;
+};
+
 }  // namespace
 
 struct Server::Parts {
   DaemonConfig config;
   std::unique_ptr<storage::EventLog> log;
+  std::unique_ptr<SnapshotSchedule> snapshots;  // used by `core`, so declared before it
   std::unique_ptr<RulesHolder> rules;
   std::unique_ptr<CoreLoop> core;
   std::unique_ptr<IntakeService> intake;
@@ -98,30 +146,54 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   if (ec)
     return absl::FailedPreconditionError(
         fmt::format("{}: cannot create the data folder: {}", config.data_dir, ec.message()));
-  auto log = storage::EventLog::Open(
-      storage::EventLogOptions{.path = config.data_dir, .durability = config.durability});
+  auto log =
+      storage::EventLog::Open(storage::EventLogOptions{.path = config.data_dir,
+                                                       .durability = config.durability,
+                                                       .snapshots_keep = config.snapshots.keep});
   if (!log.ok()) return log.status();
   parts->log = std::move(*log);
 
-  const auto replay_start = std::chrono::steady_clock::now();
+  // Recovery: the newest usable snapshot, then the events after it (storage/recovery.h).
   router::Router router(config.routing);
-  EKC_RETURN_IF_ERROR(parts->log->ReadFrom(Sequence(1), [&](const ekc::v1::EventRecord& e) {
-    ++parts->facts.replayed_events;
-    return router.Replay(e);
-  }));
-  parts->facts.recovery_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::steady_clock::now() - replay_start)
-                                 .count();
-  if (router.state().last_sequence() != parts->log->last_sequence()) {
-    return absl::DataLossError(fmt::format("{}: replay stopped at event {} but the log ends at {}",
-                                           config.data_dir, router.state().last_sequence().value(),
-                                           parts->log->last_sequence().value()));
+  const auto recovery_start = std::chrono::steady_clock::now();
+  auto recovered = storage::Recover(
+      *parts->log,
+      [&](const ekc::v1::RouterSnapshot& snapshot) -> absl::Status {
+        auto state = router::RouterState::FromSnapshot(snapshot);
+        if (!state.ok()) return state.status();
+        router = router::Router(config.routing, std::move(*state));
+        return absl::OkStatus();
+      },
+      [&](const ekc::v1::EventRecord& e) { return router.Replay(e); });
+  if (!recovered.ok()) {
+    return absl::DataLossError(
+        fmt::format("{}: recovery failed: {}", config.data_dir, recovered.status().message()));
   }
+  for (const std::string& why : recovered->skipped) {
+    spdlog::warn("recovery: snapshot not used: {}", why);
+  }
+  if (recovered->snapshot.value() == 0 && parts->log->last_sequence().value() > 0) {
+    spdlog::info("recovery: no snapshot used; replayed all {} events", recovered->events_replayed);
+  } else if (recovered->snapshot.value() > 0) {
+    spdlog::info("recovery: snapshot of event {} read in {} ms, then {} events in {} ms",
+                 recovered->snapshot.value(), recovered->snapshot_ms, recovered->events_replayed,
+                 recovered->replay_ms);
+  }
+  parts->facts.replayed_events = recovered->events_replayed;
+  parts->facts.recovered_snapshot = recovered->snapshot.value();
+  parts->facts.recovery_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - recovery_start)
+                                 .count();
 
+  parts->snapshots =
+      std::make_unique<SnapshotSchedule>(config.snapshots, *parts->log, recovered->snapshot);
   parts->core = std::make_unique<CoreLoop>(std::move(router), *parts->log);
+  parts->core->set_after_command(
+      [schedule = parts->snapshots.get()](CoreLoop& core) { schedule->AfterCommand(core); });
   parts->intake = std::make_unique<IntakeService>(*parts->core, *parts->rules);
   parts->desk = std::make_unique<OperatorDeskService>(*parts->core);
   parts->admin = std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log);
+  parts->admin->set_maintenance_log(parts->log.get());
   parts->supervision = std::make_unique<SupervisionService>();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -181,9 +253,11 @@ const std::string& Server::listen_address() const { return parts_->facts.listen_
 std::string Server::ReadyLine() const {
   const ServerFacts& f = parts_->facts;
   return fmt::format(
-      "ekcd {}: listening on {} (data {}, {} events replayed in {} ms, rules {}, durability {})",
-      f.version, f.listen_address, f.data_dir, f.replayed_events, f.recovery_ms,
-      parts_->rules->Current()->version(), f.durability);
+      "ekcd {}: listening on {} (data {}, {}{} events replayed in {} ms, rules {}, durability {})",
+      f.version, f.listen_address, f.data_dir,
+      f.recovered_snapshot == 0 ? std::string()
+                                : fmt::format("snapshot of event {} + ", f.recovered_snapshot),
+      f.replayed_events, f.recovery_ms, parts_->rules->Current()->version(), f.durability);
 }
 
 }  // namespace ekc::daemon

@@ -1,10 +1,13 @@
 #include "storage/event_log.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -12,6 +15,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,20 +25,40 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/status.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ekc/v1/events.pb.h"
+#include "ekc/v1/snapshot.pb.h"
 
+#include "base/absl_fmt.h"
 #include "base/check.h"
 #include "base/ids.h"
+#include "base/status_macros.h"
 #include "storage/record_codec.h"
+#include "storage/snapshot_codec.h"
 
 namespace ekc::storage {
 namespace {
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+// The column family of the snapshots; events are in the default one.
+constexpr const char* kSnapshotsColumnFamily = "snapshots";
+
+int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+int64_t WallClockUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Debian's abseil has its own absl::string_view, which fmt cannot format.
 std::string_view Message(const absl::Status& status) {
@@ -82,7 +106,9 @@ absl::Status FromRocksDb(const rocksdb::Status& status, std::string_view context
 // writer, so RocksDB's defaults fit with three deliberate choices below.
 rocksdb::Options MakeDbOptions(const EventLogOptions& options) {
   rocksdb::Options db_options;
-  db_options.create_if_missing = true;
+  db_options.create_if_missing = !options.read_only;
+  // Logs written before snapshots existed gain the column family at their next read-write open.
+  db_options.create_missing_column_families = !options.read_only;
   if (options.env != nullptr) db_options.env = options.env;
   // After a crash or power loss the write-ahead log is replayed up to its first torn or corrupt
   // entry, which restores a prefix of the groups we wrote: every acknowledged group, and possibly
@@ -103,8 +129,11 @@ rocksdb::Options MakeDbOptions(const EventLogOptions& options) {
 
 // Closes and deletes `db`. A failed close is not actionable here: every acknowledged record was
 // already durable at the configured level, and the next Open recovers from the write-ahead log.
-void CloseDb(std::unique_ptr<rocksdb::DB> db) {
+void CloseDb(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles) {
   if (db == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    if (handle != nullptr) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
   db->Close().PermitUncheckedError();
   db.reset();
 }
@@ -131,17 +160,33 @@ absl::StatusOr<Sequence> RecoverLastSequence(rocksdb::DB& db, std::string_view c
 }  // namespace
 
 // One Append waiting for its group: its records (moved in, freed after the write) and its callback.
+// One Append waiting for its group: its records (moved in, freed after the write) and its callback.
 struct PendingAppend {
   std::vector<ekc::v1::EventRecord> records;
   EventLog::DurableCallback on_durable;
   Sequence last;  // its last record's sequence; for an empty Append, last_sequence() at the time
 };
 
+// Work for the maintenance thread, done in the order queued.
+struct SnapshotJob {
+  ekc::v1::RouterSnapshot snapshot;
+  EventLog::SnapshotCallback on_written;
+};
+struct BackupJob {
+  std::string directory;
+  EventLog::BackupCallback on_done;
+};
+using MaintenanceJob = std::variant<SnapshotJob, BackupJob>;
+
 struct EventLog::Impl {
-  Impl(const EventLogOptions& options_in, std::unique_ptr<rocksdb::DB> db_in, Sequence last)
+  Impl(const EventLogOptions& options_in, std::unique_ptr<rocksdb::DB> db_in,
+       std::vector<rocksdb::ColumnFamilyHandle*> handles_in, Sequence last)
       : options(options_in),
         context(fmt::format("event log {}", options_in.path)),
         db(std::move(db_in)),
+        handles(std::move(handles_in)),
+        events(handles[0]),
+        snapshots(handles.size() > 1 ? handles[1] : nullptr),
         last_appended(last),
         last_appended_value(last.value()),
         durable_value(last.value()) {}
@@ -153,21 +198,31 @@ struct EventLog::Impl {
     }
     work_ready.notify_one();
     if (writer.joinable()) writer.join();
+    // The writer has drained: what is durable now is all that will ever be. The maintenance thread
+    // finishes the jobs whose events made it and drops the others.
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      writer_done = true;
+    }
+    durable_changed.notify_all();
+    if (maintenance.joinable()) maintenance.join();
     bool sync_on_close = false;
     {
       std::lock_guard<std::mutex> lock(mu);
-      sync_on_close = options.durability == Durability::kOs && failure.ok();
+      sync_on_close = options.durability == Durability::kOs && failure.ok() && !options.read_only;
     }
     // At kOs the write-ahead log sits in the OS page cache; one sync at a clean shutdown costs
     // little. Its failure cannot be reported to anyone: every callback has already been called.
     if (sync_on_close) db->SyncWAL().PermitUncheckedError();
-    CloseDb(std::move(db));
+    CloseDb(std::move(db), std::move(handles));
   }
 
-  void StartWriter() {
+  void StartThreads() {
     writer = std::thread([this] { WriterLoop(); });
     // Visible in top, gdb and crash reports; a failure to name the thread changes nothing.
     pthread_setname_np(writer.native_handle(), "ekc-log-writer");
+    maintenance = std::thread([this] { MaintenanceLoop(); });
+    pthread_setname_np(maintenance.native_handle(), "ekc-log-maint");
   }
 
   // Both bounds of the pending queue: records (the memory that matters) and Appends (so that empty
@@ -177,15 +232,55 @@ struct EventLog::Impl {
            unwritten_appends < options.pending_records_max;
   }
 
+  // Records the log's terminal error (the first one wins) and wakes whoever waits for the disk.
+  void FailLocked(const absl::Status& status) {
+    if (failure.ok()) failure = status;
+  }
+
+  absl::Status RefuseIfNotWritableLocked(std::string_view operation) const {
+    if (options.read_only) {
+      return absl::FailedPreconditionError(
+          fmt::format("{}: {}: the log is open read-only", context, operation));
+    }
+    return failure;
+  }
+
+  // Queues work for the maintenance thread, within kMaintenanceJobsMax.
+  absl::Status QueueJobLocked(MaintenanceJob job, std::string_view operation) {
+    if (jobs.size() >= kMaintenanceJobsMax) {
+      return absl::ResourceExhaustedError(fmt::format(
+          "{}: {}: {} snapshots and backups are waiting already", context, operation, jobs.size()));
+    }
+    jobs.push_back(std::move(job));
+    // Under the lock on purpose: the maintenance thread may be waiting on the same condition for
+    // durability, and must see the job when it wakes.
+    durable_changed.notify_all();
+    return absl::OkStatus();
+  }
+
   void WriterLoop();
   absl::Status WriteGroup(const std::deque<PendingAppend>& group, size_t records);
+  void MaintenanceLoop();
+  void RunSnapshot(SnapshotJob& job);
+  void RunBackup(BackupJob& job);
+  absl::Status StoreSnapshot(const ekc::v1::RouterSnapshot& snapshot, uint64_t* bytes);
+  absl::Status DeleteOldSnapshots();
+  rocksdb::WriteOptions SyncedWrite() const {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    return write_options;
+  }
 
   const EventLogOptions options;
   const std::string context;  // "event log <path>", the prefix of every error
   std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // owned; destroyed before the DB closes
+  rocksdb::ColumnFamilyHandle* const events;          // the default column family
+  rocksdb::ColumnFamilyHandle* const snapshots;       // null only in a read-only open of an old log
 
   mutable std::mutex mu;
-  std::condition_variable work_ready;  // the writer waits for pending Appends or stopping
+  std::condition_variable work_ready;       // the writer waits for pending Appends or stopping
+  std::condition_variable durable_changed;  // the maintenance thread waits for durability or jobs
   // Guarded by mu.
   std::deque<PendingAppend> pending;  // appended, not yet taken by the writer
   size_t unwritten_records = 0;       // records in `pending` and in the group being written
@@ -193,6 +288,9 @@ struct EventLog::Impl {
   Sequence last_appended;             // the last sequence accepted by Append
   absl::Status failure;               // the terminal error; OK until a write fails
   bool stopping = false;              // the destructor runs: drain `pending`, then exit
+  bool writer_done = false;           // the writer has exited: durability will not move again
+  std::deque<MaintenanceJob> jobs;    // snapshots and backups, in order
+  bool job_running = false;           // the maintenance thread works on one taken from `jobs`
   EventLogStats stats;
 
   // Copies of last_appended and of the durable sequence for lock-free reads from any thread.
@@ -200,6 +298,7 @@ struct EventLog::Impl {
   std::atomic<uint64_t> durable_value;
 
   std::thread writer;
+  std::thread maintenance;
 };
 
 void EventLog::Impl::WriterLoop() {
@@ -233,12 +332,15 @@ void EventLog::Impl::WriterLoop() {
       }
       // Before the callbacks, so that a callback sees durable_sequence() >= its `last`.
       durable_value.store(group.back().last.value(), std::memory_order_release);
-    } else if (failure.ok()) {
-      failure = status;
+    } else {
+      FailLocked(status);
+      // A snapshot of events that were not acknowledged must not be stored: take the log's error.
+      status = failure;
     }
     unwritten_records -= records;
     unwritten_appends -= group.size();
     lock.unlock();
+    durable_changed.notify_all();
 
     for (PendingAppend& append : group) {
       if (append.on_durable) append.on_durable(append.last, status);
@@ -262,7 +364,7 @@ absl::Status EventLog::Impl::WriteGroup(const std::deque<PendingAppend>& group, 
         return absl::InternalError(
             fmt::format("{}: encode sequence {}: {}", context, sequence, Message(status)));
       }
-      if (absl::Status status = FromRocksDb(batch.Put(EncodeKey(sequence), value), context,
+      if (absl::Status status = FromRocksDb(batch.Put(events, EncodeKey(sequence), value), context,
                                             fmt::format("batch sequence {}", sequence));
           !status.ok()) {
         return status;
@@ -279,6 +381,171 @@ absl::Status EventLog::Impl::WriteGroup(const std::deque<PendingAppend>& group, 
                      fmt::format("write sequences {}..{} ({} records)", first, last, records));
 }
 
+void EventLog::Impl::MaintenanceLoop() {
+  std::unique_lock<std::mutex> lock(mu);
+  // Each pass takes one job off a bounded queue; the loop ends once the writer has exited and the
+  // queue is empty.
+  while (true) {
+    durable_changed.wait(lock, [this] { return writer_done || !jobs.empty(); });
+    if (jobs.empty()) return;
+    MaintenanceJob job = std::move(jobs.front());
+    jobs.pop_front();
+    job_running = true;
+    lock.unlock();
+    if (auto* snapshot = std::get_if<SnapshotJob>(&job)) {
+      RunSnapshot(*snapshot);
+    } else {
+      RunBackup(std::get<BackupJob>(job));
+    }
+    lock.lock();
+    job_running = false;
+  }
+}
+
+void EventLog::Impl::RunSnapshot(SnapshotJob& job) {
+  const Sequence sequence(job.snapshot.last_sequence());
+  absl::Status status;
+  {
+    // The snapshot may be stored only once every event it covers is durable: else a crash could
+    // leave a state on disk that the log does not explain.
+    std::unique_lock<std::mutex> lock(mu);
+    durable_changed.wait(lock, [&] {
+      return durable_value.load(std::memory_order_acquire) >= sequence.value() || !failure.ok() ||
+             writer_done;
+    });
+    if (!failure.ok()) {
+      status = failure;
+    } else if (durable_value.load(std::memory_order_acquire) < sequence.value()) {
+      status = absl::UnavailableError(
+          fmt::format("{}: snapshot of event {}: the log closed before the event was durable",
+                      context, sequence));
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t bytes = 0;
+  if (status.ok()) status = StoreSnapshot(job.snapshot, &bytes);
+  // The state can be large; free it before telling anyone.
+  ekc::v1::RouterSnapshot().Swap(&job.snapshot);
+  if (status.ok()) {
+    // Keeping too many old snapshots costs only disk; a failure here is reported but harmless.
+    if (absl::Status deleted = DeleteOldSnapshots(); !deleted.ok()) status = deleted;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (status.ok()) {
+      ++stats.snapshots_written;
+      stats.last_snapshot = sequence;
+      stats.last_snapshot_bytes = bytes;
+      stats.last_snapshot_write_ms = MillisecondsSince(start);
+    }
+  }
+  if (job.on_written) job.on_written(sequence, status);
+}
+
+absl::Status EventLog::Impl::StoreSnapshot(const ekc::v1::RouterSnapshot& snapshot,
+                                           uint64_t* bytes) {
+  const Sequence sequence(snapshot.last_sequence());
+  absl::StatusOr<EncodedSnapshot> encoded = EncodeSnapshot(snapshot, WallClockUnixMs());
+  if (!encoded.ok()) {
+    return absl::InternalError(
+        fmt::format("{}: snapshot of event {}: {}", context, sequence, Message(encoded.status())));
+  }
+  *bytes = encoded->payload.size();
+  // Parts one write each, so that a large state never makes the writer's next group wait behind
+  // one huge write; the header last and synced: a header on disk implies its parts, and the sync
+  // also makes every event before it durable, whatever the durability level (the column family may
+  // be flushed to a table file before the write-ahead log would otherwise have been synced).
+  const uint32_t parts = encoded->header.parts();
+  for (uint32_t part = 1; part <= parts; ++part) {
+    const std::string value = EncodeSnapshotPart(*encoded, part);
+    rocksdb::Status written =
+        db->Put(rocksdb::WriteOptions(), snapshots, EncodeSnapshotKey(sequence, part), value);
+    if (!written.ok()) {
+      absl::Status status = FromRocksDb(
+          written, context, fmt::format("snapshot of event {}: write part {}", sequence, part));
+      std::lock_guard<std::mutex> lock(mu);
+      FailLocked(status);
+      return status;
+    }
+  }
+  rocksdb::Status written = db->Put(SyncedWrite(), snapshots, EncodeSnapshotKey(sequence, 0),
+                                    EncodeSnapshotHeader(encoded->header));
+  if (!written.ok()) {
+    // A failed sync of the write-ahead log is a failed sync of the events in it too (rule 6).
+    absl::Status status = FromRocksDb(
+        written, context, fmt::format("snapshot of event {}: write its header", sequence));
+    std::lock_guard<std::mutex> lock(mu);
+    FailLocked(status);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventLog::Impl::DeleteOldSnapshots() {
+  // Every sequence with something stored (a header, or parts of an interrupted write), newest
+  // first.
+  std::vector<std::pair<Sequence, bool>> stored;  // sequence, has a header
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), snapshots));
+    // Bounded by the keys in the column family: each pass seeks past one sequence.
+    for (it->SeekToFirst(); it->Valid();) {
+      absl::StatusOr<SnapshotKey> key = DecodeSnapshotKey(View(it->key()));
+      if (!key.ok()) break;  // not ours: leave it for verify to report
+      stored.emplace_back(key->sequence, key->part == 0);
+      it->Seek(EncodeSnapshotKey(Next(key->sequence), 0));
+    }
+    if (absl::Status status = FromRocksDb(it->status(), context, "list snapshots"); !status.ok())
+      return status;
+  }
+  rocksdb::WriteBatch batch;
+  uint32_t kept = 0;
+  for (auto it = stored.rbegin(); it != stored.rend(); ++it) {
+    if (it->second && kept < options.snapshots_keep) {
+      ++kept;
+      continue;
+    }
+    if (absl::Status status =
+            FromRocksDb(batch.DeleteRange(snapshots, EncodeSnapshotKey(it->first, 0),
+                                          EncodeSnapshotKey(Next(it->first), 0)),
+                        context, "delete old snapshots");
+        !status.ok()) {
+      return status;
+    }
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+  // Not synced: if the deletion is lost, the next snapshot deletes them again.
+  rocksdb::Status written = db->Write(rocksdb::WriteOptions(), &batch);
+  if (!written.ok()) {
+    absl::Status status = FromRocksDb(written, context, "delete old snapshots");
+    std::lock_guard<std::mutex> lock(mu);
+    FailLocked(status);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+void EventLog::Impl::RunBackup(BackupJob& job) {
+  const auto start = std::chrono::steady_clock::now();
+  const Sequence durable(durable_value.load(std::memory_order_acquire));
+  absl::StatusOr<BackupResult> result;
+  rocksdb::Checkpoint* raw = nullptr;
+  absl::Status status =
+      FromRocksDb(rocksdb::Checkpoint::Create(db.get(), &raw), context, "backup: checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  if (status.ok()) {
+    // log_size_for_flush 0: always flush the memtables, so the copy holds table files and no
+    // write-ahead log has to be copied.
+    status = FromRocksDb(checkpoint->CreateCheckpoint(job.directory, /*log_size_for_flush=*/0),
+                         context, fmt::format("backup into {}", job.directory));
+  }
+  if (status.ok()) {
+    result = BackupResult{job.directory, durable, MillisecondsSince(start)};
+  } else {
+    result = status;
+  }
+  if (job.on_done) job.on_done(result);
+}
+
 absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const EventLogOptions& options) {
   if (options.path.empty()) {
     return absl::InvalidArgumentError("event log: open: the path is empty");
@@ -288,20 +555,53 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const EventLogOptions& 
     return absl::InvalidArgumentError(
         fmt::format("{}: open: pending_records_max must be at least 1", context));
   }
+  if (options.snapshots_keep == 0) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: open: snapshots_keep must be at least 1", context));
+  }
+  const rocksdb::Options db_options = MakeDbOptions(options);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options)}};
+  if (options.read_only) {
+    // Without a database there is nothing to audit: say so plainly rather than create one.
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
+      return absl::NotFoundError(
+          fmt::format("{}: open: not an ekc data folder (no RocksDB database in it)", context));
+    }
+    std::vector<std::string> names;
+    if (absl::Status status =
+            FromRocksDb(rocksdb::DB::ListColumnFamilies(db_options, options.path, &names), context,
+                        "open: list column families");
+        !status.ok()) {
+      return status;
+    }
+    for (const std::string& name : names) {
+      if (name == kSnapshotsColumnFamily) {
+        families.emplace_back(name, rocksdb::ColumnFamilyOptions(db_options));
+      }
+    }
+  } else {
+    families.emplace_back(kSnapshotsColumnFamily, rocksdb::ColumnFamilyOptions(db_options));
+  }
   rocksdb::DB* raw_db = nullptr;
-  const rocksdb::Status opened = rocksdb::DB::Open(MakeDbOptions(options), options.path, &raw_db);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  const rocksdb::Status opened =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw_db)
+          : rocksdb::DB::Open(db_options, options.path, families, &handles, &raw_db);
   std::unique_ptr<rocksdb::DB> db(raw_db);
   if (absl::Status status = FromRocksDb(opened, context, "open"); !status.ok()) {
-    CloseDb(std::move(db));
+    CloseDb(std::move(db), std::move(handles));
     return status;
   }
   absl::StatusOr<Sequence> last = RecoverLastSequence(*db, context);
   if (!last.ok()) {
-    CloseDb(std::move(db));
+    CloseDb(std::move(db), std::move(handles));
     return last.status();
   }
-  auto impl = std::make_unique<Impl>(options, std::move(db), *last);
-  impl->StartWriter();
+  auto impl = std::make_unique<Impl>(options, std::move(db), std::move(handles), *last);
+  if (!options.read_only) impl->StartThreads();
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
 }
 
@@ -315,6 +615,7 @@ absl::Status EventLog::Append(std::vector<ekc::v1::EventRecord> records,
   {
     std::unique_lock<std::mutex> lock(impl.mu);
     EKC_CHECK(!impl.stopping);
+    if (impl.options.read_only) return impl.RefuseIfNotWritableLocked("append");
     // A gap or a repeat is the caller's bug; written, it would break the log's continuity forever.
     uint64_t expected = impl.last_appended.value() + 1;
     for (const ekc::v1::EventRecord& record : records) {
@@ -365,6 +666,182 @@ absl::Status EventLog::health() const {
 EventLogStats EventLog::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->stats;
+}
+
+absl::StatusOr<Sequence> EventLog::FirstSequence() const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  it->SeekToFirst();
+  if (!it->Valid()) {
+    EKC_RETURN_IF_ERROR(FromRocksDb(it->status(), impl_->context, "find the first record"));
+    return Sequence(0);
+  }
+  absl::StatusOr<Sequence> first = DecodeKey(View(it->key()));
+  if (!first.ok()) {
+    return absl::DataLossError(fmt::format("{}: the first key is not a sequence: {}",
+                                           impl_->context, Message(first.status())));
+  }
+  return *first;
+}
+
+absl::Status EventLog::WriteSnapshot(ekc::v1::RouterSnapshot snapshot,
+                                     SnapshotCallback on_written) {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(impl.mu);
+    EKC_RETURN_IF_ERROR(impl.RefuseIfNotWritableLocked("snapshot"));
+    if (snapshot.last_sequence() == 0 || snapshot.last_sequence() > impl.last_appended.value()) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: snapshot of event {}: the log holds events 1..{}", impl.context,
+                      snapshot.last_sequence(), impl.last_appended));
+    }
+    return impl.QueueJobLocked(SnapshotJob{std::move(snapshot), std::move(on_written)}, "snapshot");
+  }
+}
+
+bool EventLog::snapshot_pending() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->job_running) return true;
+  for (const MaintenanceJob& job : impl_->jobs) {
+    if (std::holds_alternative<SnapshotJob>(job)) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::vector<SnapshotInfo>> EventLog::ListSnapshots() const {
+  std::vector<SnapshotInfo> infos;
+  if (impl_->snapshots == nullptr) return infos;
+  const std::string& context = impl_->context;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->snapshots));
+  // Bounded by the keys in the column family: each pass seeks past one sequence.
+  for (it->SeekToFirst(); it->Valid();) {
+    absl::StatusOr<SnapshotKey> key = DecodeSnapshotKey(View(it->key()));
+    if (!key.ok()) {
+      return absl::DataLossError(fmt::format("{}: snapshots: a key that is not a snapshot's: {}",
+                                             context, Message(key.status())));
+    }
+    SnapshotInfo info;
+    info.sequence = key->sequence;
+    if (key->part != 0) {
+      info.header_status = absl::DataLossError(fmt::format(
+          "snapshot of event {}: no header (part 0): an interrupted write", key->sequence));
+    } else if (absl::StatusOr<ekc::v1::SnapshotHeader> header =
+                   DecodeSnapshotHeader(View(it->value()));
+               !header.ok()) {
+      info.header_status = absl::DataLossError(
+          fmt::format("snapshot of event {}: header: {}", key->sequence, Message(header.status())));
+    } else if (header->sequence() != key->sequence.value()) {
+      info.header_status = absl::DataLossError(
+          fmt::format("snapshot of event {}: the header says it covers event {}", key->sequence,
+                      header->sequence()));
+    } else {
+      info.written_unix_ms = header->written_unix_ms();
+      info.payload_bytes = header->payload_bytes();
+      info.parts = header->parts();
+    }
+    infos.push_back(std::move(info));
+    it->Seek(EncodeSnapshotKey(Next(key->sequence), 0));
+  }
+  EKC_RETURN_IF_ERROR(FromRocksDb(it->status(), context, "list snapshots"));
+  std::reverse(infos.begin(), infos.end());
+  return infos;
+}
+
+absl::StatusOr<ekc::v1::RouterSnapshot> EventLog::ReadSnapshot(Sequence sequence) const {
+  const std::string& context = impl_->context;
+  if (impl_->snapshots == nullptr) {
+    return absl::NotFoundError(fmt::format("{}: no snapshots are stored", context));
+  }
+  rocksdb::ReadOptions read_options;
+  read_options.verify_checksums = true;
+  read_options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->snapshots));
+  it->Seek(EncodeSnapshotKey(sequence, 0));
+  auto key_is = [&](uint32_t part) {
+    if (!it->Valid()) return false;
+    absl::StatusOr<SnapshotKey> key = DecodeSnapshotKey(View(it->key()));
+    return key.ok() && key->sequence == sequence && key->part == part;
+  };
+  if (!key_is(0)) {
+    EKC_RETURN_IF_ERROR(FromRocksDb(it->status(), context, "read snapshot"));
+    return absl::NotFoundError(
+        fmt::format("{}: no snapshot of event {} (or its header is missing)", context, sequence));
+  }
+  absl::StatusOr<ekc::v1::SnapshotHeader> header = DecodeSnapshotHeader(View(it->value()));
+  if (!header.ok()) {
+    return absl::DataLossError(fmt::format("{}: snapshot of event {}: header: {}", context,
+                                           sequence, Message(header.status())));
+  }
+  if (header->sequence() != sequence.value()) {
+    return absl::DataLossError(
+        fmt::format("{}: snapshot of event {}: the header says it covers event {}", context,
+                    sequence, header->sequence()));
+  }
+  // The parts' values, copied: an iterator's value is valid only until it moves. At most
+  // header->parts() passes (checked against kSnapshotPartsMax by the decoder).
+  std::vector<std::string> values;
+  for (uint32_t part = 1; part <= header->parts(); ++part) {
+    it->Next();
+    if (!key_is(part)) {
+      EKC_RETURN_IF_ERROR(FromRocksDb(it->status(), context, "read snapshot"));
+      return absl::DataLossError(fmt::format("{}: snapshot of event {}: part {} of {} is missing",
+                                             context, sequence, part, header->parts()));
+    }
+    values.emplace_back(View(it->value()));
+  }
+  std::vector<std::string_view> views(values.begin(), values.end());
+  ekc::v1::RouterSnapshot snapshot;
+  if (absl::Status status = DecodeSnapshotParts(*header, views, &snapshot); !status.ok()) {
+    return absl::DataLossError(fmt::format("{}: {}", context, Message(status)));
+  }
+  return snapshot;
+}
+
+absl::Status EventLog::Backup(std::string directory, BackupCallback on_done) {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(impl.mu);
+    EKC_RETURN_IF_ERROR(impl.RefuseIfNotWritableLocked("backup"));
+    return impl.QueueJobLocked(BackupJob{std::move(directory), std::move(on_done)}, "backup");
+  }
+}
+
+absl::Status EventLog::DeleteEventsThrough(Sequence through) {
+  Impl& impl = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(impl.mu);
+    EKC_RETURN_IF_ERROR(impl.RefuseIfNotWritableLocked("delete events"));
+    if (through.value() == 0 || through.value() >= impl.last_appended.value()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: delete events through {}: the log ends at {}, and its last event is always kept",
+          impl.context, through, impl.last_appended));
+    }
+  }
+  rocksdb::WriteBatch batch;
+  EKC_RETURN_IF_ERROR(
+      FromRocksDb(batch.DeleteRange(impl.events, EncodeKey(Sequence(0)), EncodeKey(Next(through))),
+                  impl.context, "delete events"));
+  if (impl.snapshots != nullptr) {
+    // Older snapshots cannot be continued any more: the events after them are gone.
+    EKC_RETURN_IF_ERROR(
+        FromRocksDb(batch.DeleteRange(impl.snapshots, EncodeSnapshotKey(Sequence(0), 0),
+                                      EncodeSnapshotKey(through, 0)),
+                    impl.context, "delete snapshots"));
+  }
+  rocksdb::Status written = impl.db->Write(impl.SyncedWrite(), &batch);
+  if (!written.ok()) {
+    absl::Status status =
+        FromRocksDb(written, impl.context, fmt::format("delete events through {}", through));
+    std::lock_guard<std::mutex> lock(impl.mu);
+    impl.FailLocked(status);
+    return status;
+  }
+  // Reclaim the space now rather than at some later compaction. Its failure loses nothing.
+  const std::string end = EncodeKey(Next(through));
+  const rocksdb::Slice end_slice(end);
+  impl.db->CompactRange(rocksdb::CompactRangeOptions(), impl.events, nullptr, &end_slice)
+      .PermitUncheckedError();
+  return absl::OkStatus();
 }
 
 absl::Status EventLog::ReadFrom(

@@ -18,9 +18,23 @@
 // and its continuity. Reading is safe on any thread, also while appends are in flight (it sees some
 // prefix).
 //
+// Snapshots. WriteSnapshot hands the log a snapshot of the routing state (taken on the core thread)
+// and returns at once; the log's maintenance thread waits until every event the snapshot covers is
+// durable, serializes it and stores it, synced, in its own column family, then keeps the newest
+// `snapshots_keep`. A snapshot is therefore never on disk without the events it covers. Recovery
+// (storage/recovery.h) starts from the newest one that reads back intact.
+//
+// Backups and retention. Backup writes a RocksDB checkpoint (a consistent copy of the whole folder,
+// hard-linked where it can be) on the maintenance thread. DeleteEventsThrough removes old events
+// once an export holds them (storage/retention.h decides when that is allowed).
+//
+// Read-only. With EventLogOptions::read_only the folder is opened with RocksDB's read-only mode:
+// nothing in it is changed (ekcutl audits a stopped daemon's folder or a backup); Append,
+// WriteSnapshot, Backup and DeleteEventsThrough answer FAILED_PRECONDITION.
+//
 // Format: key = the sequence as 8 bytes big-endian; value = a small frame (format version, CRC32C
-// of the payload, payload = serialized ekc.v1.EventRecord). docs/event-log-format.md is the
-// reference.
+// of the payload, payload = serialized ekc.v1.EventRecord); snapshots in the column family
+// "snapshots" (storage/snapshot_codec.h). docs/event-log-format.md is the reference.
 
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +46,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ekc/v1/events.pb.h"
+#include "ekc/v1/snapshot.pb.h"
 
 #include "base/ids.h"
 
@@ -53,6 +68,27 @@ struct EventLogStats {
   uint64_t groups_written = 0;         // successful writes
   uint64_t records_written = 0;        // records in those writes
   uint64_t largest_group_records = 0;  // the most records one write carried
+  uint64_t snapshots_written = 0;
+  Sequence last_snapshot;              // the newest snapshot written by this process; 0: none
+  uint64_t last_snapshot_bytes = 0;    // its serialized size
+  int64_t last_snapshot_write_ms = 0;  // serialize + write + sync, on the maintenance thread
+};
+
+// A stored snapshot, as its header describes it.
+struct SnapshotInfo {
+  Sequence sequence;  // the last event it covers
+  int64_t written_unix_ms = 0;
+  uint64_t payload_bytes = 0;
+  uint32_t parts = 0;
+  // Not OK when part 0 is missing or damaged: the fields above are then unknown. Such a snapshot is
+  // listed so that verify can report it; recovery skips it.
+  absl::Status header_status;
+};
+
+struct BackupResult {
+  std::string directory;
+  Sequence durable_at_start;  // every event up to this one is in the backup (later ones may be too)
+  int64_t took_ms = 0;
 };
 
 struct EventLogOptions {
@@ -63,7 +99,14 @@ struct EventLogOptions {
   size_t pending_records_max = 1 << 16;
   // For tests: a RocksDB Env wrapping a fault-injecting file system. Not owned; outlives the log.
   rocksdb::Env* env = nullptr;
+  // Open without changing anything in the folder (RocksDB's read-only mode); the folder must exist.
+  bool read_only = false;
+  // Snapshots kept once a new one is stored: the newest ones. At least 1.
+  uint32_t snapshots_keep = 3;
 };
+
+// Snapshots and backups waiting for (or on) the maintenance thread, at most.
+inline constexpr size_t kMaintenanceJobsMax = 4;
 
 class EventLog {
  public:
@@ -118,6 +161,48 @@ class EventLog {
   // are not visited.
   absl::Status ReadFrom(
       Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const;
+
+  // The first stored sequence (1 unless retention removed older events), 0 for an empty log. Any
+  // thread.
+  absl::StatusOr<Sequence> FirstSequence() const;
+
+  // --- Snapshots ---
+
+  // Called on the maintenance thread once the snapshot is stored and synced (OK), or when it never
+  // will be (the log failed or closed first, or its write failed). Must not block.
+  using SnapshotCallback = std::function<void(Sequence sequence, const absl::Status& status)>;
+
+  // Queues `snapshot` (a state whose last_sequence has been appended) to be stored once its events
+  // are durable. Returns at once. Errors: read-only (FAILED_PRECONDITION), the log has failed (its
+  // error), the snapshot covers nothing or more than was appended (INVALID_ARGUMENT), or
+  // kMaintenanceJobsMax jobs are waiting (RESOURCE_EXHAUSTED); `on_written` is then not called. A
+  // failed write of a snapshot is a failed write of the log: the log enters its failed state.
+  absl::Status WriteSnapshot(ekc::v1::RouterSnapshot snapshot, SnapshotCallback on_written);
+  // True while a snapshot (or a backup) is queued or being written. Any thread.
+  bool snapshot_pending() const;
+
+  // Every stored snapshot, newest first, with what its header says (not checking its parts: see
+  // ReadSnapshot). Any thread.
+  absl::StatusOr<std::vector<SnapshotInfo>> ListSnapshots() const;
+  // Reads the snapshot covering `sequence` and checks its header, every part's checksum, the
+  // payload's checksum and that it parses; DATA_LOSS naming what is wrong, NOT_FOUND if there is
+  // none. Does not check that the state inside is consistent (router::RouterState::FromSnapshot
+  // does). Any thread.
+  absl::StatusOr<ekc::v1::RouterSnapshot> ReadSnapshot(Sequence sequence) const;
+
+  // --- Backup and retention ---
+
+  using BackupCallback = std::function<void(const absl::StatusOr<BackupResult>& result)>;
+  // Writes a RocksDB checkpoint of the whole log (events and snapshots) into `directory`, which
+  // must not exist yet and must be on the same file system to be hard-linked (else it is copied),
+  // on the maintenance thread; the copy is a log folder ekcd can start on. Errors as WriteSnapshot.
+  absl::Status Backup(std::string directory, BackupCallback on_done);
+
+  // Deletes the stored events first..`through` and every snapshot older than `through`. Only
+  // storage/retention.h's Prune calls this, after checking an export holds those events and a
+  // snapshot covers them. Errors: read-only, `through` is not below the last sequence (the newest
+  // event is always kept), or the write fails (the log then fails). Not while appending.
+  absl::Status DeleteEventsThrough(Sequence through);
 
  private:
   struct Impl;

@@ -76,7 +76,15 @@ absl::StatusOr<std::string> EncodeValue(const ekc::v1::EventRecord& record) {
   return value;
 }
 
-absl::Status DecodeValue(std::string_view value, ekc::v1::EventRecord* record) {
+std::string EncodeFrame(std::string_view payload) {
+  std::string value(kFrameHeaderBytes, '\0');
+  value[0] = static_cast<char>(kFormatVersion);
+  PutFixed32LittleEndian(value.data() + 1, crc32c::Value(payload));
+  value.append(payload);
+  return value;
+}
+
+absl::StatusOr<std::string_view> DecodeFrame(std::string_view value) {
   if (value.size() < kFrameHeaderBytes) {
     return absl::DataLossError(
         fmt::format("value of {} bytes is shorter than the {}-byte frame header", value.size(),
@@ -95,10 +103,16 @@ absl::Status DecodeValue(std::string_view value, ekc::v1::EventRecord* record) {
         fmt::format("checksum mismatch: stored CRC32C {:#010x}, payload of {} bytes has {:#010x}",
                     stored, payload.size(), computed));
   }
-  if (payload.size() > kPayloadBytesMax ||
-      !record->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+  return payload;
+}
+
+absl::Status DecodeValue(std::string_view value, ekc::v1::EventRecord* record) {
+  absl::StatusOr<std::string_view> payload = DecodeFrame(value);
+  if (!payload.ok()) return payload.status();
+  if (payload->size() > kPayloadBytesMax ||
+      !record->ParseFromArray(payload->data(), static_cast<int>(payload->size()))) {
     return absl::DataLossError(
-        fmt::format("payload of {} bytes does not parse as ekc.v1.EventRecord", payload.size()));
+        fmt::format("payload of {} bytes does not parse as ekc.v1.EventRecord", payload->size()));
   }
   return absl::OkStatus();
 }

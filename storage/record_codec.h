@@ -34,6 +34,15 @@ std::string EncodeKey(Sequence sequence);
 // The sequence a stored key names. DATA_LOSS if the key is not exactly kKeyBytes long.
 absl::StatusOr<Sequence> DecodeKey(std::string_view key);
 
+// The frame around any payload (the same frame as an event's value; snapshot parts and export
+// files use it too): version | CRC32C of payload | payload.
+std::string EncodeFrame(std::string_view payload);
+
+// The payload of a frame, after checking its header and checksum. The view points into `value`.
+// DATA_LOSS if `value` is shorter than the frame header, has another format version, or fails its
+// checksum.
+absl::StatusOr<std::string_view> DecodeFrame(std::string_view value);
+
 // The framed value for `record`, written into `*value` (its old contents are replaced; its capacity
 // is reused). INVALID_ARGUMENT if the record cannot be serialized (larger than protobuf's 2 GiB).
 absl::Status EncodeValueTo(const ekc::v1::EventRecord& record, std::string* value);

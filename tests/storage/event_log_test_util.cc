@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,18 +27,50 @@ namespace {
 // A fixed epoch for record times: tests never read a real clock.
 constexpr int64_t kBaseTimeUnixMs = 1'700'000'000'000;
 
-absl::Status WithRawDb(const std::string& path,
-                       const std::function<rocksdb::Status(rocksdb::DB&)>& change) {
+// Opens the folder with every column family it has; `change` gets the DB and the handles by name.
+absl::Status WithRawDb(
+    const std::string& path,
+    const std::function<rocksdb::Status(
+        rocksdb::DB&, std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>& change) {
+  std::vector<std::string> names;
+  rocksdb::Status status = rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names);
+  if (!status.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(rocksdb::Options(), path, &raw);
+  status = rocksdb::DB::Open(options, path, families, &handles, &raw);
   std::unique_ptr<rocksdb::DB> db(raw);
-  if (status.ok()) status = change(*db);
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+  for (size_t i = 0; i < handles.size(); ++i) by_name[names[i]] = handles[i];
+  if (status.ok()) status = change(*db, by_name);
   if (db != nullptr) {
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
     const rocksdb::Status closed = db->Close();
     if (status.ok()) status = closed;
   }
   if (!status.ok()) return absl::InternalError(fmt::format("raw {}: {}", path, status.ToString()));
   return absl::OkStatus();
+}
+
+rocksdb::Status PutIn(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family, const std::string& key,
+                      const std::string& value) {
+  if (family == nullptr) return rocksdb::Status::NotFound("no such column family");
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return db.Put(sync, family, key, value);
+}
+
+rocksdb::Status DeleteIn(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family,
+                         const std::string& key) {
+  if (family == nullptr) return rocksdb::Status::NotFound("no such column family");
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return db.Delete(sync, family, key);
 }
 
 }  // namespace
@@ -114,19 +147,38 @@ std::vector<uint64_t> Iota(uint64_t n) {
 }
 
 absl::Status RawPut(const std::string& path, const std::string& key, const std::string& value) {
-  return WithRawDb(path, [&](rocksdb::DB& db) {
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    return db.Put(sync, key, value);
+  return WithRawDb(path, [&](rocksdb::DB& db, auto& families) {
+    return PutIn(db, families[rocksdb::kDefaultColumnFamilyName], key, value);
   });
 }
 
 absl::Status RawDelete(const std::string& path, const std::string& key) {
-  return WithRawDb(path, [&](rocksdb::DB& db) {
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    return db.Delete(sync, key);
+  return WithRawDb(path, [&](rocksdb::DB& db, auto& families) {
+    return DeleteIn(db, families[rocksdb::kDefaultColumnFamilyName], key);
   });
+}
+
+absl::Status RawPutSnapshot(const std::string& path, const std::string& key,
+                            const std::string& value) {
+  return WithRawDb(path, [&](rocksdb::DB& db, auto& families) {
+    return PutIn(db, families["snapshots"], key, value);
+  });
+}
+
+absl::Status RawDeleteSnapshot(const std::string& path, const std::string& key) {
+  return WithRawDb(path, [&](rocksdb::DB& db, auto& families) {
+    return DeleteIn(db, families["snapshots"], key);
+  });
+}
+
+absl::StatusOr<std::string> RawGetSnapshot(const std::string& path, const std::string& key) {
+  std::string value;
+  absl::Status status = WithRawDb(path, [&](rocksdb::DB& db, auto& families) {
+    if (families["snapshots"] == nullptr) return rocksdb::Status::NotFound("no snapshots");
+    return db.Get(rocksdb::ReadOptions(), families["snapshots"], key, &value);
+  });
+  if (!status.ok()) return status;
+  return value;
 }
 
 }  // namespace ekc::storage::testing

@@ -63,5 +63,10 @@ std::vector<uint64_t> Iota(uint64_t n);
 // Direct writes into a log's folder while no EventLog has it open, to fake damage.
 absl::Status RawPut(const std::string& path, const std::string& key, const std::string& value);
 absl::Status RawDelete(const std::string& path, const std::string& key);
+// The same in the "snapshots" column family (snapshot_codec.h keys).
+absl::Status RawPutSnapshot(const std::string& path, const std::string& key,
+                            const std::string& value);
+absl::Status RawDeleteSnapshot(const std::string& path, const std::string& key);
+absl::StatusOr<std::string> RawGetSnapshot(const std::string& path, const std::string& key);
 
 }  // namespace ekc::storage::testing
