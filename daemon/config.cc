@@ -64,6 +64,13 @@ class Reader {
     return value;
   }
 
+  bool Bool(const YAML::Node& node, std::string_view key) const {
+    if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
+      Fail(node, fmt::format("{} must be true or false", key));
+    }
+    return node.Scalar() == "true";
+  }
+
   // A number in (0, 1], e.g. 0.8.
   double Fraction(const YAML::Node& node, std::string_view key) const {
     if (!node.IsScalar()) Fail(node, fmt::format("{} must be a number", key));
@@ -91,6 +98,57 @@ class Reader {
 };
 
 constexpr int64_t kSecondsMax = 24 * 3600;
+
+router::SelectionStrategy ParseStrategy(const Reader& r, const YAML::Node& v) {
+  const std::string name = r.String(v, "strategy");
+  for (auto strategy :
+       {router::SelectionStrategy::kLongestIdle, router::SelectionStrategy::kMostSkilled,
+        router::SelectionStrategy::kLeastOccupied, router::SelectionStrategy::kRoundRobin}) {
+    if (router::SelectionStrategyName(strategy) == name) return strategy;
+  }
+  r.Fail(
+      v,
+      fmt::format(
+          "strategy must be longest_idle, most_skilled, least_occupied or round_robin, not \"{}\"",
+          name));
+}
+
+// One step of a bullseye; its summary (shown with offers) is made from what it requires.
+router::EscalationStep ParseStep(const Reader& r, const YAML::Node& node) {
+  router::EscalationStep step;
+  r.ForEachKey(node, "an escalation step",
+               {"after_s", "office", "region", "min_proficiency", "overflow_to", "callback"},
+               [&](const std::string& k, const YAML::Node& x) {
+                 if (k == "after_s") step.after_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
+                 if (k == "office" || k == "region") {
+                   const std::string scope = r.String(x, k);
+                   if (scope != "own" && scope != "any")
+                     r.Fail(x, fmt::format("{} must be \"own\" or \"any\"", k));
+                   (k == "office" ? step.same_office : step.same_region) = scope == "own";
+                 }
+                 if (k == "min_proficiency")
+                   step.min_proficiency = static_cast<uint32_t>(r.Integer(x, k, 0, 10));
+                 if (k == "overflow_to") step.overflow_to = r.String(x, k);
+                 if (k == "callback") step.callback = r.Bool(x, k);
+               });
+  std::vector<std::string> parts;
+  if (step.same_office) parts.push_back("own office");
+  if (step.same_region) parts.push_back("own region");
+  if (step.min_proficiency > 0)
+    parts.push_back(fmt::format("proficiency ≥ {}", step.min_proficiency));
+  if (!step.overflow_to.empty()) parts.push_back("overflow to " + step.overflow_to);
+  if (step.callback) parts.push_back("callback");
+  step.summary =
+      parts.empty() ? "any operator with the skills" : fmt::format("{}", fmt::join(parts, ", "));
+  return step;
+}
+
+std::vector<router::EscalationStep> ParseEscalation(const Reader& r, const YAML::Node& v) {
+  if (!v.IsSequence()) r.Fail(v, "escalation must be a list of steps");
+  std::vector<router::EscalationStep> steps;
+  for (const YAML::Node& step : v) steps.push_back(ParseStep(r, step));
+  return steps;
+}
 
 // How each key of a queue is read; the keys of this table are the keys a queue may have.
 using QueueField = std::function<void(const Reader&, const YAML::Node&, router::QueueConfig&)>;
@@ -136,6 +194,14 @@ const std::map<std::string, QueueField>& QueueFields() {
        [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
          q.short_abandon_s = static_cast<uint32_t>(r.Integer(v, "short_abandon_s", 0, 600));
        }},
+      {"strategy", [](const Reader& r, const YAML::Node& v,
+                      router::QueueConfig& q) { q.strategy = ParseStrategy(r, v); }},
+      {"escalation", [](const Reader& r, const YAML::Node& v,
+                        router::QueueConfig& q) { q.escalation = ParseEscalation(r, v); }},
+      {"overflow_when_full",
+       [](const Reader& r, const YAML::Node& v, router::QueueConfig& q) {
+         q.overflow_when_full = r.String(v, "overflow_when_full");
+       }},
   };
   return *fields;
 }
@@ -174,13 +240,21 @@ std::string ParseLogLevel(const Reader& r, const YAML::Node& v) {
 }
 
 void ParseRouting(const Reader& r, const YAML::Node& v, router::RouterConfig& routing) {
-  r.ForEachKey(v, "routing", {"default_queue", "urgent_queue", "operator_grace_s"},
+  r.ForEachKey(v, "routing",
+               {"default_queue", "urgent_queue", "operator_grace_s", "not_responding_after_misses",
+                "priority_aging_s", "chat_during_voice"},
                [&](const std::string& k, const YAML::Node& x) {
                  if (k == "default_queue") routing.default_queue = r.String(x, k);
                  if (k == "urgent_queue") routing.urgent_queue = r.String(x, k);
-                 if (k == "operator_grace_s") {
+                 if (k == "operator_grace_s")
                    routing.operator_grace_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
+                 if (k == "not_responding_after_misses") {
+                   routing.not_responding_after_misses =
+                       static_cast<uint32_t>(r.Integer(x, k, 0, 100));
                  }
+                 if (k == "priority_aging_s")
+                   routing.priority_aging_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
+                 if (k == "chat_during_voice") routing.chat_during_voice = r.Bool(x, k);
                });
 }
 

@@ -36,6 +36,7 @@ CoreLoop::CoreLoop(router::Router router, storage::EventLog& log)
       log_(log),
       work_(boost::asio::make_work_guard(io_)),
       timer_(io_),
+      watchdog_(io_),
       bridge_(std::make_shared<LogBridge>(this)) {
   durable_ = log_.durable_sequence().value();
   decided_sequence_ = router_.state().last_sequence().value();
@@ -63,6 +64,19 @@ void CoreLoop::Start() {
   Post([](CoreLoop& core) {
     core.RunCommand(SystemCommand(router::command::Recover{}), nullptr);
     core.RunCommand(SystemCommand(router::command::Tick{}), nullptr);
+    core.ArmWatchdog();
+  });
+}
+
+void CoreLoop::ArmWatchdog() {
+  watchdog_.expires_after(kWatchdogInterval);
+  watchdog_.async_wait([this](const boost::system::error_code& error) {
+    if (error == boost::asio::error::operation_aborted || stopping_) return;
+    if (absl::Status s = router::CheckInvariants(router_.state()); !s.ok()) {
+      watchdog_failures_.fetch_add(1, std::memory_order_acq_rel);
+      spdlog::error("watchdog: the routing state is inconsistent: {}", s.message());
+    }
+    ArmWatchdog();
   });
 }
 
@@ -73,6 +87,7 @@ void CoreLoop::Stop() {
   boost::asio::post(io_, [this, &drained] {
     stopping_ = true;
     timer_.cancel();
+    watchdog_.cancel();
     // An empty append's callback fires once everything appended before it is durable.
     absl::Status s =
         log_.Append({}, [bridge = bridge_, &drained](Sequence, const absl::Status& status) {

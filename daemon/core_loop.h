@@ -18,6 +18,7 @@
 // Threads: Execute/Post/Read from any thread; the callbacks they take run on the core thread.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -40,6 +41,8 @@ namespace ekc::daemon {
 // Commands posted to the core and not yet decided, at most; past it Execute answers
 // RESOURCE_EXHAUSTED.
 inline constexpr int kCoreQueuedCommandsMax = 65'536;
+// How often release builds check the routing state's invariants (an O(contacts + operators) walk).
+inline constexpr std::chrono::seconds kWatchdogInterval{60};
 // The log must have room for this many records before a command is decided: more than any one
 // command makes (a command's own events plus its system steps).
 inline constexpr size_t kEventsPerCommandMax = 4 * router::kSystemStepsPerCommandMax + 1024;
@@ -98,6 +101,8 @@ class CoreLoop {
 
   // Any thread.
   bool writable() const { return writable_.load(std::memory_order_acquire); }
+  // Times the watchdog found the routing state in an impossible state (router/invariants.h).
+  uint64_t watchdog_failures() const { return watchdog_failures_.load(std::memory_order_acquire); }
   uint64_t decided_sequence() const { return decided_sequence_.load(std::memory_order_acquire); }
 
  private:
@@ -124,6 +129,9 @@ class CoreLoop {
   void Fail(const absl::Status& status);
   void ArmTimer();
   void OnTimer();
+  // The stuck-state watchdog: every kWatchdogInterval the invariants are checked on the core thread
+  // and a breach is logged and counted (debug builds check after every command).
+  void ArmWatchdog();
   absl::Status Admit();
 
   router::Router router_;
@@ -133,6 +141,7 @@ class CoreLoop {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::steady_timer timer_;
   int64_t timer_at_unix_ms_ = 0;  // what the timer is armed for; 0 = not armed
+  boost::asio::steady_timer watchdog_;
   std::thread thread_;
   std::shared_ptr<LogBridge> bridge_;
 
@@ -147,6 +156,7 @@ class CoreLoop {
   std::atomic<bool> accepting_{true};
   std::atomic<bool> writable_{true};
   std::atomic<uint64_t> decided_sequence_{0};
+  std::atomic<uint64_t> watchdog_failures_{0};
 };
 
 }  // namespace ekc::daemon

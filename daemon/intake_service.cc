@@ -9,7 +9,7 @@
 #include "daemon/grpc_status.h"
 #include "daemon/push_hub.h"
 #include "daemon/sessions.h"
-#include "daemon/unimplemented.h"
+#include "daemon/unary_call.h"
 #include "daemon/validation.h"
 
 namespace ekc::daemon {
@@ -24,18 +24,6 @@ v1::Actor IntakeActor() {
   return actor;
 }
 
-// Finishes a unary reactor with the outcome of a decision: the refusal, or OK once durable.
-CoreLoop::Effect FinishWhenDurable(grpc::ServerUnaryReactor* reactor, const absl::Status& decided) {
-  if (!decided.ok()) {
-    return [reactor, decided](const absl::Status&) { reactor->Finish(ToGrpcStatus(decided)); };
-  }
-  return [reactor](const absl::Status& durability) { reactor->Finish(ToGrpcStatus(durability)); };
-}
-
-void FinishIfNotPosted(grpc::ServerUnaryReactor* reactor, const absl::Status& posted) {
-  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
-}
-
 router::command::Submit SubmitCommand(const v1::SubmitContactRequest& r,
                                       const router::RuleSet& rules) {
   router::command::Submit cmd;
@@ -46,6 +34,7 @@ router::command::Submit SubmitCommand(const v1::SubmitContactRequest& r,
   cmd.region = r.region();
   cmd.text = r.text();
   cmd.ivr_choice = r.ivr_choice();
+  cmd.office = r.office();
   cmd.attributes.assign(r.attributes().begin(), r.attributes().end());
   std::sort(cmd.attributes.begin(), cmd.attributes.end());
   cmd.classification = rules.Classify(router::ClassifyInput{
@@ -111,22 +100,18 @@ grpc::ServerUnaryReactor* IntakeService::SubmitContact(grpc::CallbackServerConte
   }
   router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor()};
   command.body = SubmitCommand(*request, *rules_.Current());
-  FinishIfNotPosted(
-      reactor, core_.Execute(std::move(command),
-                             [reactor, response](const router::ExecuteResult& r, CoreLoop& core) {
-                               if (r.status.ok()) {
-                                 const router::Contact* c = core.state().FindContact(r.contact);
-                                 response->set_contact_id(c->id.value());
-                                 *response->mutable_classification() = c->card.classification();
-                                 response->set_priority(c->priority());
-                                 response->set_queue(c->queue());
-                                 response->set_position(c->initial_position);
-                                 response->set_estimated_wait_s(c->initial_estimated_wait_s);
-                                 response->set_duplicate(r.duplicate);
-                                 response->set_state(c->state);
-                               }
-                               return FinishWhenDurable(reactor, r.status);
-                             }));
+  RunUnaryCommand(core_, reactor, std::move(command),
+                  [response](const router::ExecuteResult& r, CoreLoop& core) {
+                    const router::Contact* c = core.state().FindContact(r.contact);
+                    response->set_contact_id(c->id.value());
+                    *response->mutable_classification() = c->card.classification();
+                    response->set_priority(c->priority());
+                    response->set_queue(c->queue());
+                    response->set_position(c->initial_position);
+                    response->set_estimated_wait_s(c->initial_estimated_wait_s);
+                    response->set_duplicate(r.duplicate);
+                    response->set_state(c->state);
+                  });
   return reactor;
 }
 
@@ -155,24 +140,34 @@ grpc::ServerUnaryReactor* IntakeService::CancelContact(grpc::CallbackServerConte
   const ContactId id(request->contact_id());
   router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor()};
   command.body = router::command::Cancel{id, request->reason()};
-  FinishIfNotPosted(reactor, core_.Execute(std::move(command), [reactor, response, id](
-                                                                   const router::ExecuteResult& r,
-                                                                   CoreLoop& core) {
-    if (r.status.ok()) {
-      const router::Contact* c = core.state().FindContact(id);
-      response->set_state(c->state);
-      response->set_waited_ms(std::max<int64_t>(0, c->ended_unix_ms - c->enqueued_unix_ms));
-    }
-    return FinishWhenDurable(reactor, r.status);
-  }));
+  RunUnaryCommand(
+      core_, reactor, std::move(command),
+      [response, id](const router::ExecuteResult&, CoreLoop& core) {
+        const router::Contact* c = core.state().FindContact(id);
+        response->set_state(c->state);
+        response->set_waited_ms(std::max<int64_t>(0, c->ended_unix_ms - c->enqueued_unix_ms));
+      });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* IntakeService::RequestCallback(grpc::CallbackServerContext* context,
-                                                         const v1::RequestCallbackRequest*,
-                                                         v1::RequestCallbackResponse*) {
-  return FinishNotImplementedYet(context, "ContactIntake.RequestCallback",
-                                 "the routing core's callbacks");
+                                                         const v1::RequestCallbackRequest* request,
+                                                         v1::RequestCallbackResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status s = ValidateRequestCallback(*request); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s));
+    return reactor;
+  }
+  const ContactId id(request->contact_id());
+  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor()};
+  command.body = router::command::RequestCallback{id, request->callback_ref()};
+  RunUnaryCommand(core_, reactor, std::move(command),
+                  [response, id](const router::ExecuteResult&, CoreLoop& core) {
+                    const router::Contact* c = core.state().FindContact(id);
+                    response->set_state(c->state);
+                    response->set_position(core.state().PositionOf(*c));
+                  });
+  return reactor;
 }
 
 }  // namespace ekc::daemon

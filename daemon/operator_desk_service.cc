@@ -12,7 +12,6 @@
 #include "daemon/grpc_status.h"
 #include "daemon/push_hub.h"
 #include "daemon/sessions.h"
-#include "daemon/unimplemented.h"
 #include "daemon/validation.h"
 
 namespace ekc::daemon {
@@ -65,9 +64,9 @@ std::vector<v1::DeskEvent> LoginAnswer(const router::Operator& op, const router:
   logged_in.set_request_id(request_id);
   v1::LoggedIn* l = logged_in.mutable_logged_in();
   l->set_operator_id(op.id.value());
-  l->set_state(op.state);
+  l->set_state(op.shown);
   l->set_resumed(resumed);
-  l->set_break_reason(op.break_reason);
+  l->set_break_reason(op.shown == v1::OPERATOR_STATE_BREAK ? op.break_reason : "");
   out.push_back(std::move(logged_in));
   if (const router::Contact* offered = state.FindContact(op.offered_contact);
       offered != nullptr && offered->id != offered_now) {
@@ -75,10 +74,8 @@ std::vector<v1::DeskEvent> LoginAnswer(const router::Operator& op, const router:
     reason.set_summary("offered before the session resumed");
     out.push_back(OfferMessage(*offered, reason, state.last_time_unix_ms()));
   }
-  if (const router::Contact* active = state.FindContact(op.active_contact)) {
-    out.push_back(AssignmentMessage(*active));
-    if (op.state == v1::OPERATOR_STATE_WRAP_UP) out.push_back(StateChangedMessage(op, state));
-  }
+  for (ContactId id : op.active) out.push_back(AssignmentMessage(*state.FindContact(id)));
+  if (op.shown == v1::OPERATOR_STATE_WRAP_UP) out.push_back(StateChangedMessage(op, state));
   return out;
 }
 
@@ -152,12 +149,6 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
               "login.operator_id: this stream is logged in as {}; open another stream", login_))));
       return true;
     }
-    if (request.has_transfer()) {
-      const grpc::Status s =
-          NotImplementedYet("OperatorDesk transfer", "the routing core's transfers");
-      session_->outbox.Send(ErrorMessage(id, absl::UnimplementedError(s.error_message())));
-      return true;
-    }
     if (session_->requests_in_flight.load(std::memory_order_acquire) >= kDeskRequestsInFlightMax) {
       session_->outbox.Send(ErrorMessage(
           id, absl::ResourceExhaustedError(fmt::format(
@@ -201,6 +192,8 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
           if (!r.status.ok()) return Refusal(session, id, r.status);
           v1::DeskEvent m = StateChangedMessage(*core.state().FindOperator(op), core.state());
           m.set_request_id(id);
+          session->state_told = true;  // the answer tells it: no push of the same
+          session->last_state_told = m.state_changed();
           return Answer(session, id, {std::move(m)});
         };
         break;
@@ -234,8 +227,14 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
           return Answer(session, id, {AckMessage(id)});
         };
         break;
+      case v1::DeskRequest::kTransfer: {
+        const v1::Transfer& t = request.transfer();
+        command.body = router::command::Transfer{op, ContactId(t.contact_id()), t.queue(),
+                                                 OperatorId(t.operator_id()), t.note()};
+        break;
+      }
       default:
-        return;  // heartbeat and transfer were answered in Handle
+        return;  // a heartbeat was answered in Handle
     }
     if (!on_decided) {
       on_decided = [session, id](const router::ExecuteResult& r, CoreLoop&) {
@@ -268,14 +267,13 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
         offered_now = ContactId(e.contact_id());
     }
     const router::Operator* o = core.state().FindOperator(op);
+    session->state_told = true;  // LoggedIn tells the state
+    session->last_state_told = StateChangedMessage(*o, core.state()).state_changed();
     CoreLoop::Effect answer =
         Answer(session, id, LoginAnswer(*o, core.state(), id, resumed, offered_now));
     return [replaced, answer = std::move(answer)](const absl::Status& durability) {
-      if (replaced != nullptr) {
-        const absl::Status s = absl::AbortedError("another stream logged in as this operator");
-        replaced->outbox.Send(ErrorMessage(0, s));
-        replaced->outbox.Close(ToGrpcStatus(s));
-      }
+      if (replaced != nullptr)
+        EndDeskStream(*replaced, absl::AbortedError("another stream logged in as this operator"));
       answer(durability);
     };
   }

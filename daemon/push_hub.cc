@@ -1,6 +1,7 @@
 #include "daemon/push_hub.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -31,15 +32,17 @@ std::shared_ptr<DeskSession> PushHub::DeskOf(const OperatorId& op) const {
   return it == desks_.end() ? nullptr : it->second;
 }
 
+void EndDeskStream(DeskSession& desk, const absl::Status& why) {
+  v1::DeskEvent m;
+  m.mutable_error()->set_code(static_cast<int32_t>(why.code()));
+  m.mutable_error()->set_message(std::string(why.message()));
+  desk.outbox.Send(std::move(m));
+  desk.outbox.Close(
+      grpc::Status(static_cast<grpc::StatusCode>(why.code()), std::string(why.message())));
+}
+
 void PushHub::CloseAllDesks(const absl::Status& why) {
-  for (const auto& [op, desk] : desks_) {
-    v1::DeskEvent m;
-    m.mutable_error()->set_code(static_cast<int32_t>(why.code()));
-    m.mutable_error()->set_message(std::string(why.message()));
-    desk->outbox.Send(std::move(m));
-    desk->outbox.Close(
-        grpc::Status(static_cast<grpc::StatusCode>(why.code()), std::string(why.message())));
-  }
+  for (const auto& [op, desk] : desks_) EndDeskStream(*desk, why);
 }
 
 absl::Status PushHub::AddWatcher(std::shared_ptr<WatchSession> watcher) {
@@ -69,11 +72,31 @@ void PushHub::RemoveWatcher(const WatchSession* watcher) {
 std::vector<PushHub::Push> PushHub::Publish(const std::vector<v1::EventRecord>& events,
                                             const router::RouterState& state) {
   std::vector<Push> out;
+  std::set<OperatorId> touched;
   for (const v1::EventRecord& e : events) {
-    if (!e.operator_id().empty() && !desks_.empty()) PublishToDesk(e, state, out);
+    if (!e.operator_id().empty() && !desks_.empty()) {
+      PublishToDesk(e, state, out);
+      touched.insert(OperatorId(e.operator_id()));
+    }
     if (e.contact_id() != 0 && !watchers_.empty()) PublishToWatchers(e, state, out);
   }
+  PublishStates(touched, state, out);
   return out;
+}
+
+void PushHub::PublishStates(const std::set<OperatorId>& touched, const router::RouterState& state,
+                            std::vector<Push>& out) {
+  for (const OperatorId& id : touched) {
+    std::shared_ptr<DeskSession> desk = DeskOf(id);
+    const router::Operator* op = state.FindOperator(id);
+    if (desk == nullptr || op == nullptr) continue;
+    v1::DeskEvent message = StateChangedMessage(*op, state);
+    if (desk->state_told && SameState(desk->last_state_told, message.state_changed())) continue;
+    desk->state_told = true;
+    desk->last_state_told = message.state_changed();
+    out.push_back(
+        [desk, message = std::move(message)]() mutable { desk->outbox.Send(std::move(message)); });
+  }
 }
 
 void PushHub::PublishToDesk(const v1::EventRecord& e, const router::RouterState& state,
@@ -95,30 +118,16 @@ void PushHub::PublishToDesk(const v1::EventRecord& e, const router::RouterState&
       message.mutable_offer_revoked()->set_reason(
           std::string(router::RevokeReasonName(e.offer_revoked().reason())));
       break;
-    case v1::EventRecord::kConversationEnded: {
-      v1::StateChanged* s = message.mutable_state_changed();
-      s->set_state(v1::OPERATOR_STATE_WRAP_UP);
-      s->set_since_unix_ms(e.time_unix_ms());
-      s->set_wrap_up_until_unix_ms(e.conversation_ended().wrap_up_until_unix_ms());
-      break;
-    }
-    case v1::EventRecord::kOperatorStateChanged: {
-      // The operator's own ChangeState is answered with the new state already.
-      if (e.actor().kind() == v1::ACTOR_KIND_OPERATOR && e.actor().id() == e.operator_id()) return;
-      v1::StateChanged* s = message.mutable_state_changed();
-      s->set_state(e.operator_state_changed().state());
-      s->set_break_reason(e.operator_state_changed().break_reason());
-      s->set_since_unix_ms(e.time_unix_ms());
-      break;
-    }
-    case v1::EventRecord::kOperatorLoggedOut: {
-      v1::StateChanged* s = message.mutable_state_changed();
-      s->set_state(v1::OPERATOR_STATE_OFFLINE);
-      s->set_since_unix_ms(e.time_unix_ms());
-      break;
-    }
+    case v1::EventRecord::kOperatorLoggedOut:
+      if (e.actor().kind() != v1::ACTOR_KIND_SUPERVISOR) return;  // their own logout is answered
+      // A supervisor took the operator offline: tell the desk why, and end its stream.
+      out.push_back([desk] {
+        EndDeskStream(*desk, absl::FailedPreconditionError("a supervisor logged you out"));
+      });
+      DetachDesk(desk->operator_id, desk.get());
+      return;
     default:
-      return;  // logins and connects are answered to the request that caused them
+      return;  // state changes are pushed once per command (PublishStates); the rest is answered
   }
   out.push_back(
       [desk, message = std::move(message)]() mutable { desk->outbox.Send(std::move(message)); });
@@ -159,10 +168,21 @@ void PushHub::PublishToWatchers(const v1::EventRecord& e, const router::RouterSt
       update.set_state(v1::CONTACT_STATE_ABANDONED);
       update.set_reason(e.contact_abandoned().reason());
       break;
+    case v1::EventRecord::kCallbackRequested:
+      update.set_state(v1::CONTACT_STATE_CALLBACK);
+      update.set_reason(e.callback_requested().reason());
+      break;
+    case v1::EventRecord::kContactOverflowed:
+    case v1::EventRecord::kContactTransferred:
+    case v1::EventRecord::kContactPriorityChanged:
+    case v1::EventRecord::kContactEscalated:
+      break;  // still waiting: the update carries its queue, priority and place now
     default:
       return;
   }
-  if (update.state() != v1::CONTACT_STATE_QUEUED) update.set_position(0);
+  if (update.state() != v1::CONTACT_STATE_QUEUED && update.state() != v1::CONTACT_STATE_CALLBACK) {
+    update.set_position(0);
+  }
   const bool over = WatchIsOver(update.state());
   for (const auto& watcher : it->second) {
     out.push_back([watcher, update, over] {
@@ -220,14 +240,23 @@ v1::DeskEvent AssignmentMessage(const router::Contact& c) {
 v1::DeskEvent StateChangedMessage(const router::Operator& op, const router::RouterState& state) {
   v1::DeskEvent m;
   v1::StateChanged* s = m.mutable_state_changed();
-  s->set_state(op.state);
-  s->set_break_reason(op.break_reason);
+  s->set_state(op.shown);
+  if (op.shown == v1::OPERATOR_STATE_BREAK || op.shown == v1::OPERATOR_STATE_NOT_RESPONDING) {
+    s->set_break_reason(op.break_reason);
+  }
   s->set_since_unix_ms(op.state_since_unix_ms);
-  if (const router::Contact* c = state.FindContact(op.active_contact);
-      c != nullptr && op.state == v1::OPERATOR_STATE_WRAP_UP) {
-    s->set_wrap_up_until_unix_ms(c->wrap_up_until_unix_ms);
+  if (op.shown == v1::OPERATOR_STATE_WRAP_UP) {
+    int64_t until = 0;
+    for (ContactId id : op.active)
+      until = std::max(until, state.FindContact(id)->wrap_up_until_unix_ms);
+    s->set_wrap_up_until_unix_ms(until);
   }
   return m;
+}
+
+bool SameState(const v1::StateChanged& a, const v1::StateChanged& b) {
+  return a.state() == b.state() && a.break_reason() == b.break_reason() &&
+         a.wrap_up_until_unix_ms() == b.wrap_up_until_unix_ms();
 }
 
 }  // namespace ekc::daemon

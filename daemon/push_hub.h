@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,6 +57,9 @@ class PushHub {
                      std::vector<Push>& out);
   void PublishToWatchers(const ekc::v1::EventRecord& e, const router::RouterState& state,
                          std::vector<Push>& out);
+  // The state each touched operator is in now, when it is not what their desk was told last.
+  void PublishStates(const std::set<OperatorId>& touched, const router::RouterState& state,
+                     std::vector<Push>& out);
 
   std::map<OperatorId, std::shared_ptr<DeskSession>> desks_;
   std::map<ContactId, std::vector<std::shared_ptr<WatchSession>>> watchers_;
@@ -68,11 +72,17 @@ ekc::v1::ContactUpdate ContactUpdateOf(const router::Contact& contact,
 // True once a watcher has nothing more to wait for: connected, or ended.
 bool WatchIsOver(ekc::v1::ContactState state);
 
+// Tells the desk why its stream ends (a DeskError with request_id 0), then ends it with that
+// status.
+void EndDeskStream(DeskSession& desk, const absl::Status& why);
+
 // Desk messages shared by the hub and the desk service.
 ekc::v1::DeskEvent OfferMessage(const router::Contact& contact, const ekc::v1::OfferReason& reason,
                                 int64_t now_unix_ms);
 ekc::v1::DeskEvent AssignmentMessage(const router::Contact& contact);
 ekc::v1::DeskEvent StateChangedMessage(const router::Operator& op,
                                        const router::RouterState& state);
+// Whether two StateChanged say the same (the time aside).
+bool SameState(const ekc::v1::StateChanged& a, const ekc::v1::StateChanged& b);
 
 }  // namespace ekc::daemon

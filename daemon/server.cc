@@ -194,7 +194,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   parts->desk = std::make_unique<OperatorDeskService>(*parts->core);
   parts->admin = std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log);
   parts->admin->set_maintenance_log(parts->log.get());
-  parts->supervision = std::make_unique<SupervisionService>();
+  parts->supervision = std::make_unique<SupervisionService>(*parts->core);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -39,6 +39,9 @@ struct DeskSession {
     if (client_done.load() && requests_in_flight.load() == 0) outbox.Close(grpc::Status::OK);
   }
   uint64_t id = 0;  // for logs: which stream this is
+  // The state the desk was last told (core thread only), so that a change is pushed once.
+  bool state_told = false;
+  ekc::v1::StateChanged last_state_told;
 };
 
 // One WatchContact stream.

@@ -1,17 +1,22 @@
 #pragma once
 
-// Supervision over gRPC. Every RPC answers UNIMPLEMENTED, saying so, until the supervisor-dashboard
-// issue implements it.
+// Supervision over gRPC: the lists of contacts and operators, and the supervisors' actions
+// (reassign a contact, change its priority, force an operator's state, pause a queue), each
+// recorded as an event with the supervisor as its actor. WatchDashboard answers UNIMPLEMENTED until
+// the dashboard lands.
 
 #include <grpcpp/grpcpp.h>
 
 #include "ekc/v1/supervision.grpc.pb.h"
 
+#include "daemon/core_loop.h"
+
 namespace ekc::daemon {
 
-// Supervision answers UNIMPLEMENTED, saying so, until the dashboard issue implements it.
 class SupervisionService final : public ekc::v1::Supervision::CallbackService {
  public:
+  explicit SupervisionService(CoreLoop& core) : core_(core) {}
+
   grpc::ServerWriteReactor<ekc::v1::DashboardSnapshot>* WatchDashboard(
       grpc::CallbackServerContext* context, const ekc::v1::WatchDashboardRequest* request) override;
   grpc::ServerUnaryReactor* ListContacts(grpc::CallbackServerContext* context,
@@ -32,6 +37,9 @@ class SupervisionService final : public ekc::v1::Supervision::CallbackService {
   grpc::ServerUnaryReactor* SetQueuePaused(grpc::CallbackServerContext* context,
                                            const ekc::v1::SetQueuePausedRequest* request,
                                            ekc::v1::SupervisorActionResponse* response) override;
+
+ private:
+  CoreLoop& core_;
 };
 
 }  // namespace ekc::daemon

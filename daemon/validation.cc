@@ -88,6 +88,7 @@ absl::Status ValidateSubmitContact(const v1::SubmitContactRequest& r) {
   }
   EKC_RETURN_IF_ERROR(MaxBytes("citizen_ref", r.citizen_ref(), kCitizenRefBytesMax));
   EKC_RETURN_IF_ERROR(MaxBytes("region", r.region(), kRegionBytesMax));
+  EKC_RETURN_IF_ERROR(MaxBytes("office", r.office(), kOfficeBytesMax));
   EKC_RETURN_IF_ERROR(MaxBytes("text", r.text(), kTextBytesMax));
   EKC_RETURN_IF_ERROR(MaxBytes("ivr_choice", r.ivr_choice(), kIvrChoiceBytesMax));
   const bool blank = std::all_of(r.text().begin(), r.text().end(), [](char c) {
@@ -111,6 +112,11 @@ absl::Status ValidateSubmitContact(const v1::SubmitContactRequest& r) {
 absl::Status ValidateCancelContact(const v1::CancelContactRequest& r) {
   EKC_RETURN_IF_ERROR(ContactId("contact_id", r.contact_id()));
   return MaxBytes("reason", r.reason(), kReasonBytesMax);
+}
+
+absl::Status ValidateRequestCallback(const v1::RequestCallbackRequest& r) {
+  EKC_RETURN_IF_ERROR(ContactId("contact_id", r.contact_id()));
+  return MaxBytes("callback_ref", r.callback_ref(), kCallbackRefBytesMax);
 }
 
 absl::Status ValidateWatchContact(const v1::WatchContactRequest& r) {
@@ -148,7 +154,17 @@ absl::Status ValidateDeskRequest(const v1::DeskRequest& r) {
           Identifier("complete.outcome_code", r.complete().outcome_code(), kOutcomeCodeBytesMax));
       return MaxBytes("complete.notes", r.complete().notes(), kNotesBytesMax);
     case v1::DeskRequest::kTransfer:
-      return ContactId("transfer.contact_id", r.transfer().contact_id());
+      EKC_RETURN_IF_ERROR(ContactId("transfer.contact_id", r.transfer().contact_id()));
+      if (r.transfer().target_case() == v1::Transfer::TARGET_NOT_SET) {
+        return Invalid("transfer.target", "name a queue or an operator_id");
+      }
+      if (r.transfer().has_operator_id()) {
+        EKC_RETURN_IF_ERROR(
+            Identifier("transfer.operator_id", r.transfer().operator_id(), kOperatorIdBytesMax));
+      } else {
+        EKC_RETURN_IF_ERROR(Required("transfer.queue", r.transfer().queue(), kSkillNameBytesMax));
+      }
+      return MaxBytes("transfer.note", r.transfer().note(), kReasonBytesMax);
     case v1::DeskRequest::kHeartbeat:
       return absl::OkStatus();
     case v1::DeskRequest::kLogout:
@@ -161,10 +177,50 @@ absl::Status ValidateDeskRequest(const v1::DeskRequest& r) {
   return Invalid("kind", "unknown request");
 }
 
+absl::Status ValidateReassign(const v1::ReassignContactRequest& r) {
+  EKC_RETURN_IF_ERROR(ContactId("contact_id", r.contact_id()));
+  EKC_RETURN_IF_ERROR(Identifier("operator_id", r.operator_id(), kOperatorIdBytesMax));
+  return MaxBytes("note", r.note(), kReasonBytesMax);
+}
+
+absl::Status ValidateChangePriority(const v1::ChangePriorityRequest& r) {
+  EKC_RETURN_IF_ERROR(ContactId("contact_id", r.contact_id()));
+  if (r.priority() < v1::PRIORITY_LOW || r.priority() > v1::PRIORITY_URGENT) {
+    return Invalid("priority",
+                   "must be PRIORITY_LOW, PRIORITY_NORMAL, PRIORITY_HIGH or PRIORITY_URGENT");
+  }
+  return MaxBytes("note", r.note(), kReasonBytesMax);
+}
+
+absl::Status ValidateForceOperatorState(const v1::ForceOperatorStateRequest& r) {
+  EKC_RETURN_IF_ERROR(Identifier("operator_id", r.operator_id(), kOperatorIdBytesMax));
+  if (r.state() != v1::OPERATOR_STATE_AVAILABLE && r.state() != v1::OPERATOR_STATE_BREAK &&
+      r.state() != v1::OPERATOR_STATE_OFFLINE) {
+    return Invalid(
+        "state",
+        "must be OPERATOR_STATE_AVAILABLE, OPERATOR_STATE_BREAK or OPERATOR_STATE_OFFLINE");
+  }
+  EKC_RETURN_IF_ERROR(MaxBytes("break_reason", r.break_reason(), kBreakReasonBytesMax));
+  return MaxBytes("note", r.note(), kReasonBytesMax);
+}
+
+absl::Status ValidateSetQueuePaused(const v1::SetQueuePausedRequest& r) {
+  EKC_RETURN_IF_ERROR(Required("queue", r.queue(), kSkillNameBytesMax));
+  return MaxBytes("note", r.note(), kReasonBytesMax);
+}
+
+absl::Status ValidateListContacts(const v1::ListContactsRequest& r) {
+  if (r.limit() > kListLimitMax) return Invalid("limit", fmt::format("at most {}", kListLimitMax));
+  return absl::OkStatus();
+}
+
 uint64_t SubmitFingerprint(const v1::SubmitContactRequest& r) {
   StableHash h;
   h.AddInt(static_cast<uint64_t>(r.channel()));
   h.AddField(r.citizen_ref()).AddField(r.region()).AddField(r.text()).AddField(r.ivr_choice());
+  // Fields added later count only when set, so that a request's fingerprint does not change with an
+  // upgrade (a retry across it is still a retry).
+  if (!r.office().empty()) h.AddField(r.office());
   const std::map<std::string, std::string> sorted(r.attributes().begin(), r.attributes().end());
   for (const auto& [key, value] : sorted) h.AddField(key).AddField(value);
   return h.value();

@@ -10,6 +10,7 @@
 #include "ekc/v1/admin.pb.h"
 #include "ekc/v1/intake.pb.h"
 #include "ekc/v1/operator_desk.pb.h"
+#include "ekc/v1/supervision.pb.h"
 
 namespace ekc::daemon {
 
@@ -22,6 +23,10 @@ inline constexpr size_t kAttributesMax = 32;
 inline constexpr size_t kAttributeKeyBytesMax = 64;
 inline constexpr size_t kAttributeValueBytesMax = 1024;
 inline constexpr size_t kReasonBytesMax = 256;
+inline constexpr size_t kOfficeBytesMax = 64;
+inline constexpr size_t kCallbackRefBytesMax = 128;
+inline constexpr uint32_t kListLimitDefault = 100;
+inline constexpr uint32_t kListLimitMax = 1000;
 inline constexpr size_t kOperatorIdBytesMax = 64;
 inline constexpr size_t kNameBytesMax = 128;
 inline constexpr size_t kSkillsMax = 64;
@@ -40,7 +45,13 @@ static_assert(kTextBytesMax + kAttributesMax * (kAttributeKeyBytesMax + kAttribu
 
 absl::Status ValidateSubmitContact(const ekc::v1::SubmitContactRequest& request);
 absl::Status ValidateCancelContact(const ekc::v1::CancelContactRequest& request);
+absl::Status ValidateRequestCallback(const ekc::v1::RequestCallbackRequest& request);
 absl::Status ValidateWatchContact(const ekc::v1::WatchContactRequest& request);
+absl::Status ValidateReassign(const ekc::v1::ReassignContactRequest& request);
+absl::Status ValidateChangePriority(const ekc::v1::ChangePriorityRequest& request);
+absl::Status ValidateForceOperatorState(const ekc::v1::ForceOperatorStateRequest& request);
+absl::Status ValidateSetQueuePaused(const ekc::v1::SetQueuePausedRequest& request);
+absl::Status ValidateListContacts(const ekc::v1::ListContactsRequest& request);
 absl::Status ValidateClassify(const ekc::v1::ClassifyRequest& request);
 // A desk request other than Login must come after a Login; that is the desk service's to check.
 absl::Status ValidateDeskRequest(const ekc::v1::DeskRequest& request);

@@ -91,8 +91,8 @@ struct RequestCallback {
 struct Transfer {
   OperatorId operator_id;
   ContactId contact;
-  std::string to_queue;     // empty: the contact's own queue
-  OperatorId to_operator;   // empty: anyone in the queue
+  std::string to_queue;    // empty: the contact's own queue
+  OperatorId to_operator;  // empty: anyone in the queue
   std::string note;
 };
 
@@ -111,7 +111,8 @@ struct ChangePriority {
 
 struct ForceOperatorState {
   OperatorId operator_id;
-  ekc::v1::OperatorState state = ekc::v1::OPERATOR_STATE_UNSPECIFIED;  // AVAILABLE, BREAK or OFFLINE
+  ekc::v1::OperatorState state =
+      ekc::v1::OPERATOR_STATE_UNSPECIFIED;  // AVAILABLE, BREAK or OFFLINE
   std::string break_reason;
   std::string note;
 };
@@ -132,10 +133,11 @@ struct Recover {};
 }  // namespace command
 
 using CommandBody =
-    std::variant<command::Submit, command::Cancel, command::Login, command::ChangeState, command::Logout,
-                 command::Accept, command::Decline, command::Complete, command::ConnectionLost,
-                 command::RequestCallback, command::Transfer, command::Reassign, command::ChangePriority,
-                 command::ForceOperatorState, command::SetQueuePaused, command::Tick, command::Recover>;
+    std::variant<command::Submit, command::Cancel, command::Login, command::ChangeState,
+                 command::Logout, command::Accept, command::Decline, command::Complete,
+                 command::ConnectionLost, command::RequestCallback, command::Transfer,
+                 command::Reassign, command::ChangePriority, command::ForceOperatorState,
+                 command::SetQueuePaused, command::Tick, command::Recover>;
 
 struct Command {
   int64_t now_unix_ms = 0;

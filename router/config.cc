@@ -10,10 +10,14 @@ namespace ekc::router {
 
 std::string_view SelectionStrategyName(SelectionStrategy strategy) {
   switch (strategy) {
-    case SelectionStrategy::kLongestIdle: return "longest_idle";
-    case SelectionStrategy::kMostSkilled: return "most_skilled";
-    case SelectionStrategy::kLeastOccupied: return "least_occupied";
-    case SelectionStrategy::kRoundRobin: return "round_robin";
+    case SelectionStrategy::kLongestIdle:
+      return "longest_idle";
+    case SelectionStrategy::kMostSkilled:
+      return "most_skilled";
+    case SelectionStrategy::kLeastOccupied:
+      return "least_occupied";
+    case SelectionStrategy::kRoundRobin:
+      return "round_robin";
   }
   return "longest_idle";
 }
@@ -53,32 +57,43 @@ absl::Status ValidateEscalation(const RouterConfig& config, size_t index) {
   };
   auto overflow_target = [&](const std::string& to, std::string_view field) -> absl::Status {
     if (to.empty()) return absl::OkStatus();
-    if (to == q.name) return absl::InvalidArgumentError(fmt::format("{}: a queue cannot overflow to itself", field));
+    if (to == q.name)
+      return absl::InvalidArgumentError(
+          fmt::format("{}: a queue cannot overflow to itself", field));
     if (config.FindQueue(to) == nullptr) {
       return absl::InvalidArgumentError(fmt::format("{}: no queue named \"{}\"", field, to));
     }
     return absl::OkStatus();
   };
-  if (absl::Status s = overflow_target(q.overflow_when_full, fmt::format("queues[{}] ({}).overflow_when_full", index, q.name));
+  if (absl::Status s = overflow_target(
+          q.overflow_when_full, fmt::format("queues[{}] ({}).overflow_when_full", index, q.name));
       !s.ok()) {
     return s;
   }
   for (size_t i = 0; i < q.escalation.size(); ++i) {
     const EscalationStep& step = q.escalation[i];
-    if (i == 0 && step.after_ms != 0) return absl::InvalidArgumentError(where(i, "after_s") + ": the first step starts at 0");
+    if (i == 0 && step.after_ms != 0)
+      return absl::InvalidArgumentError(where(i, "after_s") + ": the first step starts at 0");
     if (i > 0 && step.after_ms <= q.escalation[i - 1].after_ms) {
-      return absl::InvalidArgumentError(where(i, "after_s") + ": must be later than the step before");
+      return absl::InvalidArgumentError(where(i, "after_s") +
+                                        ": must be later than the step before");
     }
     const bool ends_wait = !step.overflow_to.empty() || step.callback;
     if (ends_wait && i + 1 != q.escalation.size()) {
-      return absl::InvalidArgumentError(where(i, "overflow_to") + ": only the last step may overflow or call back");
+      return absl::InvalidArgumentError(where(i, "overflow_to") +
+                                        ": only the last step may overflow or call back");
     }
-    if (ends_wait && i == 0) return absl::InvalidArgumentError(where(i, "overflow_to") + ": the first step cannot end the wait");
+    if (ends_wait && i == 0)
+      return absl::InvalidArgumentError(where(i, "overflow_to") +
+                                        ": the first step cannot end the wait");
     if (!step.overflow_to.empty() && step.callback) {
-      return absl::InvalidArgumentError(where(i, "callback") + ": a step overflows or calls back, not both");
+      return absl::InvalidArgumentError(where(i, "callback") +
+                                        ": a step overflows or calls back, not both");
     }
-    if (absl::Status s = overflow_target(step.overflow_to, where(i, "overflow_to")); !s.ok()) return s;
-    if (step.min_proficiency > 10) return absl::InvalidArgumentError(where(i, "min_proficiency") + ": must be 0..10");
+    if (absl::Status s = overflow_target(step.overflow_to, where(i, "overflow_to")); !s.ok())
+      return s;
+    if (step.min_proficiency > 10)
+      return absl::InvalidArgumentError(where(i, "min_proficiency") + ": must be 0..10");
   }
   return absl::OkStatus();
 }

@@ -23,8 +23,8 @@ enum class SelectionStrategy : uint8_t {
 
 std::string_view SelectionStrategyName(SelectionStrategy strategy);
 
-// One ring of a queue's bullseye: who may take its contacts from `after_ms` of waiting on. The first
-// step starts at once; each widens the one before (or ends the wait: overflow, callback).
+// One ring of a queue's bullseye: who may take its contacts from `after_ms` of waiting on. The
+// first step starts at once; each widens the one before (or ends the wait: overflow, callback).
 struct EscalationStep {
   int64_t after_ms = 0;
   bool same_office = false;      // only operators of the contact's SMFC office (if it names one)
@@ -32,7 +32,7 @@ struct EscalationStep {
   uint32_t min_proficiency = 0;  // in each of the queue's skills; 0: any
   std::string overflow_to;       // move the contact to this queue, keeping its place in time
   bool callback = false;         // turn the contact into a callback request
-  std::string summary;           // how the offer explains the step, e.g. "own office, proficiency ≥ 7"
+  std::string summary;  // how the offer explains the step, e.g. "own office, proficiency ≥ 7"
 };
 
 struct QueueConfig {
@@ -70,9 +70,9 @@ struct RouterConfig {
   int64_t operator_grace_ms = 60'000;
   // Offers in a row an operator lets time out before they go NOT_RESPONDING (0: never).
   uint32_t not_responding_after_misses = 3;
-  // Aging: one priority level is worth this much waiting, so that a low-priority contact that waited
-  // long enough goes ahead of a newer normal one (0: strict priority, then age). Urgent contacts always
-  // go first.
+  // Aging: one priority level is worth this much waiting, so that a low-priority contact that
+  // waited long enough goes ahead of a newer normal one (0: strict priority, then age). Urgent
+  // contacts always go first.
   int64_t priority_aging_ms = 0;
   // May an operator in a voice conversation get chats (or portal, messenger contacts)?
   bool chat_during_voice = false;

@@ -1,4 +1,5 @@
-// The command dispatcher, the intake commands (submit, cancel, callback) and the helpers the handlers share.
+// The command dispatcher, the intake commands (submit, cancel, callback) and the helpers the
+// handlers share.
 
 #include "router/decide.h"
 
@@ -28,13 +29,15 @@ absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const
   return op;
 }
 
-absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id, std::string_view field) {
+absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id,
+                                               std::string_view field) {
   const Contact* c = state.FindContact(id);
   if (c == nullptr) return absl::NotFoundError(fmt::format("{}: no contact {}", field, id));
   return c;
 }
 
-void FinishWrapUps(const RouterState& state, const Operator& op, std::vector<v1::EventRecord>& out) {
+void FinishWrapUps(const RouterState& state, const Operator& op,
+                   std::vector<v1::EventRecord>& out) {
   for (ContactId id : op.active) {
     const Contact* c = state.FindContact(id);
     EKC_CHECK(c != nullptr);
@@ -71,11 +74,12 @@ namespace {
 using internal::Emit;
 using internal::Refuse;
 
-// The queue a new contact joins: by its situations and urgency, or the overflow of a full one. Refuses
-// when the queue is full and has nowhere to overflow (or that is full too).
-absl::StatusOr<const QueueConfig*> QueueForNewContact(const RouterState& state, const RouterConfig& config,
-                                                      const v1::Classification& classification, bool urgent,
-                                                      std::string* overflowed_from) {
+// The queue a new contact joins: by its situations and urgency, or the overflow of a full one.
+// Refuses when the queue is full and has nowhere to overflow (or that is full too).
+absl::StatusOr<const QueueConfig*> QueueForNewContact(const RouterState& state,
+                                                      const RouterConfig& config,
+                                                      const v1::Classification& classification,
+                                                      bool urgent, std::string* overflowed_from) {
   std::vector<std::string_view> codes;
   for (const auto& s : classification.situations()) codes.push_back(s.code());
   const QueueConfig* queue = &config.QueueFor(codes, urgent);
@@ -89,17 +93,19 @@ absl::StatusOr<const QueueConfig*> QueueForNewContact(const RouterState& state, 
     *overflowed_from = queue->name;
     return overflow;
   }
-  return absl::ResourceExhaustedError(fmt::format("queue {} is full: {} contacts are waiting and its waiting_max is {}",
-                                                  queue->name, waiting(*queue), queue->waiting_max));
+  return absl::ResourceExhaustedError(
+      fmt::format("queue {} is full: {} contacts are waiting and its waiting_max is {}",
+                  queue->name, waiting(*queue), queue->waiting_max));
 }
 
-Decision DecideSubmit(const RouterState& state, const RouterConfig& config, const command::Submit& cmd, int64_t now) {
+Decision DecideSubmit(const RouterState& state, const RouterConfig& config,
+                      const command::Submit& cmd, int64_t now) {
   if (auto existing = state.FindByIdempotencyKey(cmd.idempotency_key)) {
     const Contact* found = state.FindContact(*existing);
     EKC_CHECK(found != nullptr);
     if (found->request_fingerprint != cmd.request_fingerprint) {
-      return Refuse(absl::FailedPreconditionError(
-          fmt::format("idempotency_key: already used for contact {} by a different request", found->id)));
+      return Refuse(absl::FailedPreconditionError(fmt::format(
+          "idempotency_key: already used for contact {} by a different request", found->id)));
     }
     return Decision{.contact = found->id, .duplicate = true};
   }
@@ -107,7 +113,8 @@ Decision DecideSubmit(const RouterState& state, const RouterConfig& config, cons
                                     ? v1::PRIORITY_NORMAL
                                     : cmd.classification.priority();
   std::string overflowed_from;
-  auto chosen = QueueForNewContact(state, config, cmd.classification, priority == v1::PRIORITY_URGENT, &overflowed_from);
+  auto chosen = QueueForNewContact(state, config, cmd.classification,
+                                   priority == v1::PRIORITY_URGENT, &overflowed_from);
   if (!chosen.ok()) return Refuse(chosen.status());
   const QueueConfig& queue = **chosen;
   const Queue* line = state.FindQueue(queue.name);
@@ -162,12 +169,13 @@ Decision DecideCancel(const RouterState& state, const command::Cancel& cmd, int6
       [[fallthrough]];
     case v1::CONTACT_STATE_QUEUED:
     case v1::CONTACT_STATE_CALLBACK:
-      out.push_back(events::Abandoned(contact, cmd.reason, std::max<int64_t>(0, now - contact.enqueued_unix_ms)));
+      out.push_back(events::Abandoned(contact, cmd.reason,
+                                      std::max<int64_t>(0, now - contact.enqueued_unix_ms)));
       return Emit(std::move(out));
     default:
       return Refuse(absl::FailedPreconditionError(
-          fmt::format("contact {} is {}: once an operator accepted it, the operator completes it", contact.id,
-                      ContactStateName(contact.state))));
+          fmt::format("contact {} is {}: once an operator accepted it, the operator completes it",
+                      contact.id, ContactStateName(contact.state))));
   }
 }
 
@@ -187,9 +195,9 @@ Decision DecideRequestCallback(const RouterState& state, const command::RequestC
       out.push_back(events::CallbackRequested(contact, cmd.callback_ref, "citizen"));
       return Emit(std::move(out));
     default:
-      return Refuse(absl::FailedPreconditionError(fmt::format(
-          "contact {} is {}: only a waiting contact can turn into a callback", contact.id,
-          ContactStateName(contact.state))));
+      return Refuse(absl::FailedPreconditionError(
+          fmt::format("contact {} is {}: only a waiting contact can turn into a callback",
+                      contact.id, ContactStateName(contact.state))));
   }
 }
 
@@ -202,16 +210,18 @@ const QueueConfig& QueueSettings(const RouterConfig& config, std::string_view qu
   return *fallback;
 }
 
-uint32_t EstimateWaitSeconds(const RouterState& state, const QueueConfig& queue, uint32_t position) {
+uint32_t EstimateWaitSeconds(const RouterState& state, const QueueConfig& queue,
+                             uint32_t position) {
   const uint32_t staffed = std::max<uint32_t>(1, state.LoggedInWithSkills(queue.skills));
   uint32_t free_now = 0;
-  const ReadySet* ready =
-      queue.skills.empty() ? &state.ready_operators() : state.ready_with_skill(queue.skills.front());
+  const ReadySet* ready = queue.skills.empty() ? &state.ready_operators()
+                                               : state.ready_with_skill(queue.skills.front());
   if (ready != nullptr) free_now = static_cast<uint32_t>(ready->size());
   if (position <= free_now) return 0;
   const Queue* line = state.FindQueue(queue.name);
-  const double handle_ms = line != nullptr && line->completed > 0 ? line->handle_ms_running
-                                                                  : static_cast<double>(queue.expected_handle_ms);
+  const double handle_ms = line != nullptr && line->completed > 0
+                               ? line->handle_ms_running
+                               : static_cast<double>(queue.expected_handle_ms);
   const double wait_ms = (position - free_now) * handle_ms / staffed;
   return static_cast<uint32_t>(std::min<double>(wait_ms / 1000, UINT32_MAX));
 }
@@ -222,23 +232,33 @@ Decision Decide(const RouterState& state, const RouterConfig& config, const Comm
   return std::visit(
       [&](const auto& cmd) -> Decision {
         using T = std::decay_t<decltype(cmd)>;
-        if constexpr (std::is_same_v<T, command::Submit>) return DecideSubmit(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Submit>)
+          return DecideSubmit(state, config, cmd, now);
         if constexpr (std::is_same_v<T, command::Cancel>) return DecideCancel(state, cmd, now);
-        if constexpr (std::is_same_v<T, command::RequestCallback>) return DecideRequestCallback(state, cmd);
+        if constexpr (std::is_same_v<T, command::RequestCallback>)
+          return DecideRequestCallback(state, cmd);
         if constexpr (std::is_same_v<T, command::Login>) return DecideLogin(state, cmd);
         if constexpr (std::is_same_v<T, command::ChangeState>) {
           return DecideChangeState(state, cmd.operator_id, cmd.state, cmd.break_reason);
         }
-        if constexpr (std::is_same_v<T, command::Logout>) return DecideLogout(state, cmd.operator_id, cmd.reason);
+        if constexpr (std::is_same_v<T, command::Logout>)
+          return DecideLogout(state, cmd.operator_id, cmd.reason);
         if constexpr (std::is_same_v<T, command::Accept>) return DecideAccept(state, cmd);
-        if constexpr (std::is_same_v<T, command::Decline>) return DecideDecline(state, config, cmd, now);
-        if constexpr (std::is_same_v<T, command::Complete>) return DecideComplete(state, config, cmd, now);
-        if constexpr (std::is_same_v<T, command::ConnectionLost>) return DecideConnectionLost(state, config, cmd, now);
-        if constexpr (std::is_same_v<T, command::Transfer>) return DecideTransfer(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Decline>)
+          return DecideDecline(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Complete>)
+          return DecideComplete(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::ConnectionLost>)
+          return DecideConnectionLost(state, config, cmd, now);
+        if constexpr (std::is_same_v<T, command::Transfer>)
+          return DecideTransfer(state, config, cmd, now);
         if constexpr (std::is_same_v<T, command::Reassign>) return DecideReassign(state, cmd);
-        if constexpr (std::is_same_v<T, command::ChangePriority>) return DecideChangePriority(state, config, cmd);
-        if constexpr (std::is_same_v<T, command::ForceOperatorState>) return DecideForceOperatorState(state, cmd);
-        if constexpr (std::is_same_v<T, command::SetQueuePaused>) return DecideSetQueuePaused(state, config, cmd);
+        if constexpr (std::is_same_v<T, command::ChangePriority>)
+          return DecideChangePriority(state, config, cmd);
+        if constexpr (std::is_same_v<T, command::ForceOperatorState>)
+          return DecideForceOperatorState(state, cmd);
+        if constexpr (std::is_same_v<T, command::SetQueuePaused>)
+          return DecideSetQueuePaused(state, config, cmd);
         if constexpr (std::is_same_v<T, command::Tick>) return Emit({});
         if constexpr (std::is_same_v<T, command::Recover>) return DecideRecover(state, config, now);
       },

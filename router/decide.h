@@ -42,12 +42,13 @@ struct Decision {
 // DecideSystemStep.
 Decision Decide(const RouterState& state, const RouterConfig& config, const Command& command);
 
-// What the core does on its own at `now_unix_ms`, one step at a time: the events of the earliest due
-// timer, or else one offer (router/dispatch.h) found from the hints of what changed. Empty when there is
-// nothing to do. Each step must be applied (and its events noted in the hints) before the next is
-// decided.
-std::vector<ekc::v1::EventRecord> DecideSystemStep(const RouterState& state, const RouterConfig& config,
-                                                   int64_t now_unix_ms, DispatchHints& hints);
+// What the core does on its own at `now_unix_ms`, one step at a time: the events of the earliest
+// due timer, or else one offer (router/dispatch.h) found from the hints of what changed. Empty when
+// there is nothing to do. Each step must be applied (and its events noted in the hints) before the
+// next is decided.
+std::vector<ekc::v1::EventRecord> DecideSystemStep(const RouterState& state,
+                                                   const RouterConfig& config, int64_t now_unix_ms,
+                                                   DispatchHints& hints);
 
 // The estimated wait of a contact entering `queue` at `position` (1-based), in seconds: the
 // contacts ahead that idle operators cannot take at once, times the queue's running handle time (or

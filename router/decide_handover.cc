@@ -1,6 +1,6 @@
 // Handing contacts on and steering the centre: an operator's transfer, and the supervisors' actions
-// (reassign a contact, change its priority, force an operator's state, pause a queue). Each is an event
-// with the actor of the command that caused it.
+// (reassign a contact, change its priority, force an operator's state, pause a queue). Each is an
+// event with the actor of the command that caused it.
 
 #include <fmt/format.h>
 
@@ -20,33 +20,37 @@ absl::StatusOr<const Contact*> SteerableContact(const RouterState& state, Contac
   auto c = ExistingContact(state, id, "contact_id");
   if (!c.ok()) return c.status();
   if (!(*c)->InLine() && (*c)->state != v1::CONTACT_STATE_OFFERED) {
-    return absl::FailedPreconditionError(fmt::format("contact {} is {}: only a waiting contact can be steered",
-                                                     id, ContactStateName((*c)->state)));
+    return absl::FailedPreconditionError(
+        fmt::format("contact {} is {}: only a waiting contact can be steered", id,
+                    ContactStateName((*c)->state)));
   }
   return c;
 }
 
 }  // namespace
 
-Decision DecideTransfer(const RouterState& state, const RouterConfig& config, const command::Transfer& cmd,
-                        int64_t now) {
+Decision DecideTransfer(const RouterState& state, const RouterConfig& config,
+                        const command::Transfer& cmd, int64_t now) {
   auto op = LoggedInOperator(state, cmd.operator_id);
   if (!op.ok()) return Refuse(op.status());
   const Contact* c = state.FindContact(cmd.contact);
-  if (c == nullptr || c->operator_id != cmd.operator_id || c->state != v1::CONTACT_STATE_CONNECTED) {
-    return Refuse(absl::FailedPreconditionError(fmt::format(
-        "transfer.contact_id: operator {} is not connected to contact {}", cmd.operator_id, cmd.contact)));
+  if (c == nullptr || c->operator_id != cmd.operator_id ||
+      c->state != v1::CONTACT_STATE_CONNECTED) {
+    return Refuse(absl::FailedPreconditionError(
+        fmt::format("transfer.contact_id: operator {} is not connected to contact {}",
+                    cmd.operator_id, cmd.contact)));
   }
   const std::string& to_queue = cmd.to_queue.empty() ? c->queue() : cmd.to_queue;
   const QueueConfig* queue = config.FindQueue(to_queue);
   if (queue == nullptr) {
-    return Refuse(absl::InvalidArgumentError(fmt::format("transfer.queue: no queue named \"{}\"", to_queue)));
+    return Refuse(
+        absl::InvalidArgumentError(fmt::format("transfer.queue: no queue named \"{}\"", to_queue)));
   }
   if (!cmd.to_operator.value().empty()) {
     const Operator* target = state.FindOperator(cmd.to_operator);
     if (target == nullptr || !target->LoggedIn() || cmd.to_operator == cmd.operator_id) {
-      return Refuse(absl::FailedPreconditionError(
-          fmt::format("transfer.operator_id: {} is not another logged-in operator", cmd.to_operator)));
+      return Refuse(absl::FailedPreconditionError(fmt::format(
+          "transfer.operator_id: {} is not another logged-in operator", cmd.to_operator)));
     }
   }
   v1::EventRecord e = events::Connected(*c);  // the envelope: the contact and its operator
@@ -67,10 +71,12 @@ Decision DecideReassign(const RouterState& state, const command::Reassign& cmd) 
   if (!c.ok()) return Refuse(c.status());
   const Operator* target = state.FindOperator(cmd.to_operator);
   if (target == nullptr || !target->LoggedIn()) {
-    return Refuse(absl::FailedPreconditionError(fmt::format("operator_id: {} is not logged in", cmd.to_operator)));
+    return Refuse(absl::FailedPreconditionError(
+        fmt::format("operator_id: {} is not logged in", cmd.to_operator)));
   }
   const Contact& contact = **c;
-  if (contact.state == v1::CONTACT_STATE_OFFERED && contact.operator_id == cmd.to_operator) return Emit({});
+  if (contact.state == v1::CONTACT_STATE_OFFERED && contact.operator_id == cmd.to_operator)
+    return Emit({});
   std::vector<v1::EventRecord> out;
   if (contact.state == v1::CONTACT_STATE_OFFERED) {
     out.push_back(events::Revoked(contact, v1::REVOKE_REASON_SUPERVISOR, cmd.note, 0));
@@ -91,7 +97,8 @@ Decision DecideChangePriority(const RouterState& state, const RouterConfig& conf
   return Emit({events::PriorityChanged(**c, cmd.priority, place, cmd.note)});
 }
 
-Decision DecideForceOperatorState(const RouterState& state, const command::ForceOperatorState& cmd) {
+Decision DecideForceOperatorState(const RouterState& state,
+                                  const command::ForceOperatorState& cmd) {
   switch (cmd.state) {
     case v1::OPERATOR_STATE_AVAILABLE:
     case v1::OPERATOR_STATE_BREAK:
@@ -107,7 +114,8 @@ Decision DecideForceOperatorState(const RouterState& state, const command::Force
 Decision DecideSetQueuePaused(const RouterState& state, const RouterConfig& config,
                               const command::SetQueuePaused& cmd) {
   if (config.FindQueue(cmd.queue) == nullptr) {
-    return Refuse(absl::InvalidArgumentError(fmt::format("queue: no queue named \"{}\"", cmd.queue)));
+    return Refuse(
+        absl::InvalidArgumentError(fmt::format("queue: no queue named \"{}\"", cmd.queue)));
   }
   const Queue* line = state.FindQueue(cmd.queue);
   const bool paused_now = line != nullptr && line->paused;

@@ -6,20 +6,25 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "router/decide.h"
 
 namespace ekc::router::internal {
 
 inline Decision Refuse(absl::Status status) { return Decision{.status = std::move(status)}; }
-inline Decision Emit(std::vector<ekc::v1::EventRecord> events) { return Decision{.events = std::move(events)}; }
+inline Decision Emit(std::vector<ekc::v1::EventRecord> events) {
+  return Decision{.events = std::move(events)};
+}
 
 // The operator, if logged in; FAILED_PRECONDITION otherwise.
 absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const OperatorId& id);
 // The contact, if it exists; NOT_FOUND naming `field` otherwise.
-absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id, std::string_view field);
+absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id,
+                                               std::string_view field);
 
 // Events that end the operator's wrap-ups now: their contacts are completed.
-void FinishWrapUps(const RouterState& state, const Operator& op, std::vector<ekc::v1::EventRecord>& out);
+void FinishWrapUps(const RouterState& state, const Operator& op,
+                   std::vector<ekc::v1::EventRecord>& out);
 // The revocation of the operator's outstanding offer, if any.
 void RevokeOffer(const RouterState& state, const Operator& op, ekc::v1::RevokeReason reason,
                  std::vector<ekc::v1::EventRecord>& out);
@@ -27,26 +32,27 @@ void RevokeOffer(const RouterState& state, const Operator& op, ekc::v1::RevokeRe
 bool InConversation(const RouterState& state, const Operator& op);
 
 // The place and first escalation time of a contact that joins `queue` at `now`.
-LinePlace JoinPlace(const RouterConfig& config, ekc::v1::Priority priority, int64_t now, ContactId id);
+LinePlace JoinPlace(const RouterConfig& config, ekc::v1::Priority priority, int64_t now,
+                    ContactId id);
 int64_t FirstEscalation(const QueueConfig& queue, int64_t joined_unix_ms);
 
 // Operator commands (decide_operator.cc).
 Decision DecideLogin(const RouterState& state, const command::Login& cmd);
-Decision DecideChangeState(const RouterState& state, const OperatorId& id, ekc::v1::OperatorState target,
-                           const std::string& break_reason);
+Decision DecideChangeState(const RouterState& state, const OperatorId& id,
+                           ekc::v1::OperatorState target, const std::string& break_reason);
 Decision DecideLogout(const RouterState& state, const OperatorId& id, const std::string& reason);
 Decision DecideAccept(const RouterState& state, const command::Accept& cmd);
-Decision DecideDecline(const RouterState& state, const RouterConfig& config, const command::Decline& cmd,
-                       int64_t now);
-Decision DecideComplete(const RouterState& state, const RouterConfig& config, const command::Complete& cmd,
-                        int64_t now);
+Decision DecideDecline(const RouterState& state, const RouterConfig& config,
+                       const command::Decline& cmd, int64_t now);
+Decision DecideComplete(const RouterState& state, const RouterConfig& config,
+                        const command::Complete& cmd, int64_t now);
 Decision DecideConnectionLost(const RouterState& state, const RouterConfig& config,
                               const command::ConnectionLost& cmd, int64_t now);
 Decision DecideRecover(const RouterState& state, const RouterConfig& config, int64_t now);
 
 // Handing contacts on: operators and supervisors (decide_handover.cc).
-Decision DecideTransfer(const RouterState& state, const RouterConfig& config, const command::Transfer& cmd,
-                        int64_t now);
+Decision DecideTransfer(const RouterState& state, const RouterConfig& config,
+                        const command::Transfer& cmd, int64_t now);
 Decision DecideReassign(const RouterState& state, const command::Reassign& cmd);
 Decision DecideChangePriority(const RouterState& state, const RouterConfig& config,
                               const command::ChangePriority& cmd);

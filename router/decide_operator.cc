@@ -20,19 +20,19 @@ constexpr uint32_t kDefaultProficiency = 5;
 constexpr uint32_t kProficiencyMax = 10;
 
 // The offer `op` holds on `contact`, or a refusal naming the field.
-absl::StatusOr<const Contact*> HeldOffer(const RouterState& state, const Operator& op, ContactId contact,
-                                         std::string_view field) {
+absl::StatusOr<const Contact*> HeldOffer(const RouterState& state, const Operator& op,
+                                         ContactId contact, std::string_view field) {
   const Contact* c = state.FindContact(contact);
   if (c == nullptr || op.offered_contact != contact || c->state != v1::CONTACT_STATE_OFFERED) {
-    return absl::FailedPreconditionError(
-        fmt::format("{}.contact_id: operator {} holds no offer for contact {}", field, op.id, contact));
+    return absl::FailedPreconditionError(fmt::format(
+        "{}.contact_id: operator {} holds no offer for contact {}", field, op.id, contact));
   }
   return c;
 }
 
 // Revokes the operator's offer and starts their grace period.
-void LoseConnection(const RouterState& state, const RouterConfig& config, const Operator& op, int64_t now,
-                    std::vector<v1::EventRecord>& out) {
+void LoseConnection(const RouterState& state, const RouterConfig& config, const Operator& op,
+                    int64_t now, std::vector<v1::EventRecord>& out) {
   if (!op.LoggedIn() || !op.connected) return;
   RevokeOffer(state, op, v1::REVOKE_REASON_CONNECTION_LOST, out);
   out.push_back(events::ConnectionLost(op.id, now + config.operator_grace_ms));
@@ -50,13 +50,15 @@ Decision DecideLogin(const RouterState& state, const command::Login& cmd) {
   r->set_office(cmd.office);
   r->set_region(cmd.region);
   std::vector<v1::Skill> skills = cmd.skills;
-  std::sort(skills.begin(), skills.end(), [](const v1::Skill& a, const v1::Skill& b) { return a.name() < b.name(); });
+  std::sort(skills.begin(), skills.end(),
+            [](const v1::Skill& a, const v1::Skill& b) { return a.name() < b.name(); });
   for (size_t i = 0; i < skills.size(); ++i) {
     if (i > 0 && skills[i].name() == skills[i - 1].name()) continue;
     v1::Skill* s = r->add_skills();
     s->set_name(skills[i].name());
-    s->set_proficiency(skills[i].proficiency() == 0 ? kDefaultProficiency
-                                                    : std::min(skills[i].proficiency(), kProficiencyMax));
+    s->set_proficiency(skills[i].proficiency() == 0
+                           ? kDefaultProficiency
+                           : std::min(skills[i].proficiency(), kProficiencyMax));
   }
   for (const auto& ch : cmd.channels) *r->add_channels() = ch;
   r->set_resumed(resumed);
@@ -73,8 +75,8 @@ Decision DecideLogin(const RouterState& state, const command::Login& cmd) {
 Decision DecideChangeState(const RouterState& state, const OperatorId& id, v1::OperatorState target,
                            const std::string& break_reason) {
   if (target != v1::OPERATOR_STATE_AVAILABLE && target != v1::OPERATOR_STATE_BREAK) {
-    return Refuse(absl::InvalidArgumentError(
-        fmt::format("change_state.state: must be AVAILABLE or BREAK, not {}", OperatorStateName(target))));
+    return Refuse(absl::InvalidArgumentError(fmt::format(
+        "change_state.state: must be AVAILABLE or BREAK, not {}", OperatorStateName(target))));
   }
   auto op = LoggedInOperator(state, id);
   if (!op.ok()) return Refuse(op.status());
@@ -85,7 +87,8 @@ Decision DecideChangeState(const RouterState& state, const OperatorId& id, v1::O
   // shows once it ends (no new offers meanwhile when it is a break).
   FinishWrapUps(state, o, out);
   if (o.presence == target && o.break_reason == reason) return Emit(std::move(out));
-  if (target != v1::OPERATOR_STATE_AVAILABLE) RevokeOffer(state, o, v1::REVOKE_REASON_OPERATOR_UNAVAILABLE, out);
+  if (target != v1::OPERATOR_STATE_AVAILABLE)
+    RevokeOffer(state, o, v1::REVOKE_REASON_OPERATOR_UNAVAILABLE, out);
   out.push_back(events::StateChanged(o.id, target, reason));
   return Emit(std::move(out));
 }
@@ -113,24 +116,27 @@ Decision DecideAccept(const RouterState& state, const command::Accept& cmd) {
   return Emit({events::Connected(**c)});
 }
 
-Decision DecideDecline(const RouterState& state, const RouterConfig& config, const command::Decline& cmd,
-                       int64_t now) {
+Decision DecideDecline(const RouterState& state, const RouterConfig& config,
+                       const command::Decline& cmd, int64_t now) {
   auto op = LoggedInOperator(state, cmd.operator_id);
   if (!op.ok()) return Refuse(op.status());
   auto c = HeldOffer(state, **op, cmd.contact, "decline");
   if (!c.ok()) return Refuse(c.status());
   const QueueConfig& queue = QueueSettings(config, (*c)->queue());
-  return Emit({events::Revoked(**c, v1::REVOKE_REASON_DECLINED, cmd.reason, now + queue.reoffer_delay_ms)});
+  return Emit(
+      {events::Revoked(**c, v1::REVOKE_REASON_DECLINED, cmd.reason, now + queue.reoffer_delay_ms)});
 }
 
-Decision DecideComplete(const RouterState& state, const RouterConfig& config, const command::Complete& cmd,
-                        int64_t now) {
+Decision DecideComplete(const RouterState& state, const RouterConfig& config,
+                        const command::Complete& cmd, int64_t now) {
   auto op = LoggedInOperator(state, cmd.operator_id);
   if (!op.ok()) return Refuse(op.status());
   const Contact* c = state.FindContact(cmd.contact);
-  if (c == nullptr || c->operator_id != cmd.operator_id || c->state != v1::CONTACT_STATE_CONNECTED) {
-    return Refuse(absl::FailedPreconditionError(fmt::format(
-        "complete.contact_id: operator {} is not connected to contact {}", cmd.operator_id, cmd.contact)));
+  if (c == nullptr || c->operator_id != cmd.operator_id ||
+      c->state != v1::CONTACT_STATE_CONNECTED) {
+    return Refuse(absl::FailedPreconditionError(
+        fmt::format("complete.contact_id: operator {} is not connected to contact {}",
+                    cmd.operator_id, cmd.contact)));
   }
   const QueueConfig& queue = QueueSettings(config, c->queue());
   // The wrap-up ends with its timer (DecideSystemStep), at once when the queue's wrap-up is zero.
@@ -140,7 +146,8 @@ Decision DecideComplete(const RouterState& state, const RouterConfig& config, co
 Decision DecideConnectionLost(const RouterState& state, const RouterConfig& config,
                               const command::ConnectionLost& cmd, int64_t now) {
   std::vector<v1::EventRecord> out;
-  if (const Operator* op = state.FindOperator(cmd.operator_id)) LoseConnection(state, config, *op, now, out);
+  if (const Operator* op = state.FindOperator(cmd.operator_id))
+    LoseConnection(state, config, *op, now, out);
   return Emit(std::move(out));
 }
 

@@ -31,7 +31,8 @@ struct Match {
 };
 
 // The first contact, in order of service across the queues `op` serves, that `op` may take.
-std::optional<Match> WorkFor(const RouterState& state, const RouterConfig& config, const Operator& op, int64_t now) {
+std::optional<Match> WorkFor(const RouterState& state, const RouterConfig& config,
+                             const Operator& op, int64_t now) {
   std::optional<Match> best;
   for (const auto& [name, line] : state.queues()) {
     if (line.paused || line.line.empty()) continue;
@@ -63,7 +64,8 @@ const ReadySet* CandidatesFor(const RouterState& state, const Contact& c) {
 }
 
 // The operator the queue's strategy picks for `c` among those who may take it.
-const Operator* OperatorFor(const RouterState& state, const RouterConfig& config, const Contact& c, int64_t now) {
+const Operator* OperatorFor(const RouterState& state, const RouterConfig& config, const Contact& c,
+                            int64_t now) {
   const Queue* line = state.FindQueue(c.queue());
   if (line == nullptr || line->paused) return nullptr;
   if (!c.reserved_for.value().empty()) {
@@ -84,14 +86,17 @@ const Operator* OperatorFor(const RouterState& state, const RouterConfig& config
       case SelectionStrategy::kLongestIdle:
         return op;  // the ready set is in order of idleness
       case SelectionStrategy::kMostSkilled:
-        if (best == nullptr || op->ProficiencyIn(c.required_skills) > best->ProficiencyIn(c.required_skills)) best = op;
+        if (best == nullptr ||
+            op->ProficiencyIn(c.required_skills) > best->ProficiencyIn(c.required_skills))
+          best = op;
         break;
       case SelectionStrategy::kLeastOccupied:
         if (best == nullptr || op->ActiveCount() < best->ActiveCount()) best = op;
         break;
       case SelectionStrategy::kRoundRobin:
         if (best == nullptr || op->id < best->id) best = op;  // the lowest id, to wrap around to
-        if (op->id > line->last_offered_operator && (first_after_last == nullptr || op->id < first_after_last->id)) {
+        if (op->id > line->last_offered_operator &&
+            (first_after_last == nullptr || op->id < first_after_last->id)) {
           first_after_last = op;
         }
         break;
@@ -100,7 +105,8 @@ const Operator* OperatorFor(const RouterState& state, const RouterConfig& config
   return first_after_last != nullptr ? first_after_last : best;
 }
 
-v1::OfferReason Explain(const RouterConfig& config, const Contact& c, const Operator& op, int64_t now) {
+v1::OfferReason Explain(const RouterConfig& config, const Contact& c, const Operator& op,
+                        int64_t now) {
   const QueueConfig& q = QueueSettings(config, c.queue());
   v1::OfferReason reason;
   reason.set_strategy(std::string(SelectionStrategyName(q.strategy)));
@@ -116,24 +122,27 @@ v1::OfferReason Explain(const RouterConfig& config, const Contact& c, const Oper
                         ? fmt::format("most skilled (proficiency {})", reason.proficiency())
                     : q.strategy == SelectionStrategy::kLeastOccupied
                         ? fmt::format("least occupied ({} in hand)", op.ActiveCount())
-                    : q.strategy == SelectionStrategy::kRoundRobin ? std::string("next in turn")
-                                                                   : fmt::format("longest idle ({} s)", idle_ms / 1000);
-  if (!c.required_skills.empty()) why += fmt::format(" with skills {}", fmt::join(c.required_skills, ", "));
+                    : q.strategy == SelectionStrategy::kRoundRobin
+                        ? std::string("next in turn")
+                        : fmt::format("longest idle ({} s)", idle_ms / 1000);
+  if (!c.required_skills.empty())
+    why += fmt::format(" with skills {}", fmt::join(c.required_skills, ", "));
   if (step != nullptr && !step->summary.empty()) why += fmt::format("; step: {}", step->summary);
   if (c.callback) why += "; a callback: call the citizen back";
   reason.set_summary(std::move(why));
   return reason;
 }
 
-v1::EventRecord Offer(const RouterConfig& config, const Contact& c, const Operator& op, int64_t now) {
+v1::EventRecord Offer(const RouterConfig& config, const Contact& c, const Operator& op,
+                      int64_t now) {
   const QueueConfig& q = QueueSettings(config, c.queue());
   return events::Offered(c, op, now + q.offer_timeout_ms, Explain(config, c, op, now));
 }
 
 }  // namespace
 
-bool CanServe(const RouterState& state, const RouterConfig& config, const Operator& op, const Contact& c,
-              int64_t now_unix_ms) {
+bool CanServe(const RouterState& state, const RouterConfig& config, const Operator& op,
+              const Contact& c, int64_t now_unix_ms) {
   (void)state;
   if (!op.CanTake(c.channel(), config.chat_during_voice)) return false;
   if (!op.HasSkills(c.required_skills) || c.IsRefusedBy(op.id, now_unix_ms)) return false;
@@ -173,22 +182,24 @@ void NoteForDispatch(const v1::EventRecord& e, const RouterState& state, Dispatc
   }
 }
 
-std::optional<v1::EventRecord> DispatchStep(const RouterState& state, const RouterConfig& config, int64_t now,
-                                            DispatchHints& hints) {
+std::optional<v1::EventRecord> DispatchStep(const RouterState& state, const RouterConfig& config,
+                                            int64_t now, DispatchHints& hints) {
   // Operators first: one who became free takes the best contact of all its lines.
   while (!hints.operators.empty()) {
     const OperatorId id = *hints.operators.begin();
     hints.operators.erase(hints.operators.begin());
     const Operator* op = state.FindOperator(id);
     if (op == nullptr || !op->Ready()) continue;
-    if (std::optional<Match> m = WorkFor(state, config, *op, now)) return Offer(config, *m->contact, *op, now);
+    if (std::optional<Match> m = WorkFor(state, config, *op, now))
+      return Offer(config, *m->contact, *op, now);
   }
   while (!hints.contacts.empty()) {
     const ContactId id = *hints.contacts.begin();
     hints.contacts.erase(hints.contacts.begin());
     const Contact* c = state.FindContact(id);
     if (c == nullptr || !c->InLine()) continue;
-    if (const Operator* op = OperatorFor(state, config, *c, now)) return Offer(config, *c, *op, now);
+    if (const Operator* op = OperatorFor(state, config, *c, now))
+      return Offer(config, *c, *op, now);
   }
   return std::nullopt;
 }

@@ -107,7 +107,8 @@ v1::EventRecord CallbackRequested(const Contact& c, std::string callback_ref, st
   return e;
 }
 
-v1::EventRecord Escalated(const Contact& c, uint32_t step, int64_t next_escalation_unix_ms, std::string summary) {
+v1::EventRecord Escalated(const Contact& c, uint32_t step, int64_t next_escalation_unix_ms,
+                          std::string summary) {
   v1::EventRecord e = About(c);
   v1::ContactEscalated* body = e.mutable_contact_escalated();
   body->set_step(step);
@@ -124,7 +125,8 @@ v1::EventRecord Reserved(const Contact& c, const OperatorId& op, std::string not
   return e;
 }
 
-v1::EventRecord PriorityChanged(const Contact& c, v1::Priority priority, const LinePlace& place, std::string note) {
+v1::EventRecord PriorityChanged(const Contact& c, v1::Priority priority, const LinePlace& place,
+                                std::string note) {
   v1::EventRecord e = About(c);
   v1::ContactPriorityChanged* body = e.mutable_contact_priority_changed();
   body->set_priority(priority);

@@ -27,12 +27,13 @@ ekc::v1::EventRecord StateChanged(const OperatorId& op, ekc::v1::OperatorState s
                                   std::string break_reason);
 ekc::v1::EventRecord LoggedOut(const OperatorId& op, std::string reason);
 ekc::v1::EventRecord ConnectionLost(const OperatorId& op, int64_t grace_until_unix_ms);
-ekc::v1::EventRecord CallbackRequested(const Contact& c, std::string callback_ref, std::string reason);
+ekc::v1::EventRecord CallbackRequested(const Contact& c, std::string callback_ref,
+                                       std::string reason);
 ekc::v1::EventRecord Escalated(const Contact& c, uint32_t step, int64_t next_escalation_unix_ms,
                                std::string summary);
 ekc::v1::EventRecord Reserved(const Contact& c, const OperatorId& op, std::string note);
-ekc::v1::EventRecord PriorityChanged(const Contact& c, ekc::v1::Priority priority, const LinePlace& place,
-                                     std::string note);
+ekc::v1::EventRecord PriorityChanged(const Contact& c, ekc::v1::Priority priority,
+                                     const LinePlace& place, std::string note);
 ekc::v1::EventRecord QueuePauseChanged(const std::string& queue, bool paused, std::string note);
 
 }  // namespace ekc::router::events

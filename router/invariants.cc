@@ -26,33 +26,40 @@ absl::Status CheckContact(const RouterState& state, const Contact& c) {
     return Broken(fmt::format("contact {} is {} but {} its line", c.id, ContactStateName(c.state),
                               in_line ? "in" : "not in"));
   }
-  const bool escalation_timer =
-      state.timers().contains(Timer{c.next_escalation_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
+  const bool escalation_timer = state.timers().contains(
+      Timer{c.next_escalation_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
   if ((c.next_escalation_unix_ms != 0) != escalation_timer) {
-    return Broken(fmt::format("contact {}: escalation at {} without its timer", c.id, c.next_escalation_unix_ms));
+    return Broken(fmt::format("contact {}: escalation at {} without its timer", c.id,
+                              c.next_escalation_unix_ms));
   }
   if (c.next_escalation_unix_ms != 0 && !c.InLine() && c.state != v1::CONTACT_STATE_OFFERED) {
-    return Broken(fmt::format("contact {} is {} with an escalation pending", c.id, ContactStateName(c.state)));
+    return Broken(fmt::format("contact {} is {} with an escalation pending", c.id,
+                              ContactStateName(c.state)));
   }
   if (!c.reserved_for.value().empty() && !c.InLine() && c.state != v1::CONTACT_STATE_OFFERED) {
-    return Broken(fmt::format("contact {} is {} and still reserved", c.id, ContactStateName(c.state)));
+    return Broken(
+        fmt::format("contact {} is {} and still reserved", c.id, ContactStateName(c.state)));
   }
   if (c.state == v1::CONTACT_STATE_OFFERED || Holds(c.state)) {
     const Operator* op = state.FindOperator(c.operator_id);
-    if (op == nullptr) return Broken(fmt::format("contact {}: operator {} unknown", c.id, c.operator_id));
+    if (op == nullptr)
+      return Broken(fmt::format("contact {}: operator {} unknown", c.id, c.operator_id));
     if (c.state == v1::CONTACT_STATE_OFFERED) {
       if (op->offered_contact != c.id) {
-        return Broken(fmt::format("contact {} is offered to {} who holds offer {}", c.id, op->id, op->offered_contact));
+        return Broken(fmt::format("contact {} is offered to {} who holds offer {}", c.id, op->id,
+                                  op->offered_contact));
       }
-      if (!state.timers().contains(
-              Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op->id.value()})) {
+      if (!state.timers().contains(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout,
+                                         c.id.value(), op->id.value()})) {
         return Broken(fmt::format("contact {}: offer without its timeout", c.id));
       }
       if (!c.reserved_for.value().empty() && c.reserved_for != op->id) {
-        return Broken(fmt::format("contact {} reserved for {} is offered to {}", c.id, c.reserved_for, op->id));
+        return Broken(fmt::format("contact {} reserved for {} is offered to {}", c.id,
+                                  c.reserved_for, op->id));
       }
     } else if (std::find(op->active.begin(), op->active.end(), c.id) == op->active.end()) {
-      return Broken(fmt::format("contact {} is {} with {} who does not hold it", c.id, ContactStateName(c.state), op->id));
+      return Broken(fmt::format("contact {} is {} with {} who does not hold it", c.id,
+                                ContactStateName(c.state), op->id));
     }
   }
   return absl::OkStatus();
@@ -73,19 +80,21 @@ absl::Status CheckHeld(const RouterState& state, const Operator& op) {
     return Broken(fmt::format("operator {}: contacts by channel do not add up", op.id));
   }
   const v1::OperatorState shown = !op.LoggedIn() || op.active.empty() ? op.presence
-                                  : connected_contact                  ? v1::OPERATOR_STATE_BUSY
-                                                                       : v1::OPERATOR_STATE_WRAP_UP;
+                                  : connected_contact                 ? v1::OPERATOR_STATE_BUSY
+                                                                      : v1::OPERATOR_STATE_WRAP_UP;
   if (shown != op.shown) {
-    return Broken(fmt::format("operator {} is shown {} but is {}", op.id, OperatorStateName(op.shown),
-                              OperatorStateName(shown)));
+    return Broken(fmt::format("operator {} is shown {} but is {}", op.id,
+                              OperatorStateName(op.shown), OperatorStateName(shown)));
   }
   if (op.offered_contact.value() != 0) {
     const Contact* c = state.FindContact(op.offered_contact);
     if (c == nullptr || c->state != v1::CONTACT_STATE_OFFERED || c->operator_id != op.id) {
-      return Broken(fmt::format("operator {} holds offer {} that is not theirs", op.id, op.offered_contact));
+      return Broken(
+          fmt::format("operator {} holds offer {} that is not theirs", op.id, op.offered_contact));
     }
     if (!op.connected || op.presence != v1::OPERATOR_STATE_AVAILABLE) {
-      return Broken(fmt::format("operator {} holds an offer while {}", op.id, OperatorStateName(op.presence)));
+      return Broken(fmt::format("operator {} holds an offer while {}", op.id,
+                                OperatorStateName(op.presence)));
     }
   }
   return absl::OkStatus();
@@ -94,18 +103,22 @@ absl::Status CheckHeld(const RouterState& state, const Operator& op) {
 absl::Status CheckOperator(const RouterState& state, const Operator& op) {
   const bool in_ready = state.ready_operators().contains({op.ready_since_unix_ms, op.id});
   if (in_ready != op.Ready()) {
-    return Broken(fmt::format("operator {} ready={} but {} the ready set", op.id, op.Ready(), in_ready ? "in" : "not in"));
+    return Broken(fmt::format("operator {} ready={} but {} the ready set", op.id, op.Ready(),
+                              in_ready ? "in" : "not in"));
   }
   for (const auto& skill : op.skills) {
     const ReadySet* by_skill = state.ready_with_skill(skill.name());
-    const bool in_skill = by_skill != nullptr && by_skill->contains({op.ready_since_unix_ms, op.id});
-    if (in_skill != in_ready) return Broken(fmt::format("operator {}: ready set of skill {} is off", op.id, skill.name()));
+    const bool in_skill =
+        by_skill != nullptr && by_skill->contains({op.ready_since_unix_ms, op.id});
+    if (in_skill != in_ready)
+      return Broken(fmt::format("operator {}: ready set of skill {} is off", op.id, skill.name()));
   }
   if (!op.LoggedIn() && (op.connected || op.offered_contact.value() != 0 || !op.active.empty())) {
     return Broken(fmt::format("operator {} is offline but connected or holding a contact", op.id));
   }
   if (absl::Status s = CheckHeld(state, op); !s.ok()) return s;
-  const bool grace_timer = state.timers().contains(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+  const bool grace_timer = state.timers().contains(
+      Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
   if (op.LoggedIn() && !op.connected && !grace_timer) {
     return Broken(fmt::format("operator {} lost their connection without a grace timer", op.id));
   }
@@ -126,17 +139,20 @@ absl::Status CheckInvariants(const RouterState& state) {
     size_t by_priority = 0;
     for (uint32_t n : q.waiting_by_priority) by_priority += n;
     if (by_priority != q.line.size()) {
-      return Broken(fmt::format("queue {}: counts by priority {} != line length {}", name, by_priority, q.line.size()));
+      return Broken(fmt::format("queue {}: counts by priority {} != line length {}", name,
+                                by_priority, q.line.size()));
     }
   }
-  if (lined != in_line) return Broken(fmt::format("{} contacts in lines, {} in line", lined, in_line));
+  if (lined != in_line)
+    return Broken(fmt::format("{} contacts in lines, {} in line", lined, in_line));
   size_t ready = 0;
   for (const auto& [id, op] : state.operators()) {
     if (absl::Status s = CheckOperator(state, op); !s.ok()) return s;
     ready += op.Ready();
   }
   if (ready != state.ready_operators().size()) {
-    return Broken(fmt::format("{} operators ready, {} in the ready set", ready, state.ready_operators().size()));
+    return Broken(fmt::format("{} operators ready, {} in the ready set", ready,
+                              state.ready_operators().size()));
   }
   return absl::OkStatus();
 }

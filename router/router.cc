@@ -51,7 +51,8 @@ ExecuteResult Router::Execute(const Command& command) {
   StampAndApply(result.events, stamped.actor, now);
   // Refusals that ran out since the last command: those contacts may go to more operators now.
   if (now > refusals_checked_unix_ms_) {
-    for (ContactId id : state_.RefusalsExpiring(refusals_checked_unix_ms_, now)) hints_.contacts.insert(id);
+    for (ContactId id : state_.RefusalsExpiring(refusals_checked_unix_ms_, now))
+      hints_.contacts.insert(id);
     refusals_checked_unix_ms_ = now;
   }
 

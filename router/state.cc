@@ -66,7 +66,8 @@ uint32_t Operator::Capacity(v1::Channel channel) const {
 }
 
 bool Operator::CanTake(v1::Channel channel, bool chat_during_voice) const {
-  if (presence != v1::OPERATOR_STATE_AVAILABLE || !connected || offered_contact.value() != 0) return false;
+  if (presence != v1::OPERATOR_STATE_AVAILABLE || !connected || offered_contact.value() != 0)
+    return false;
   // Without channels listed the operator handles one contact at a time, whatever its channel.
   if (channels.empty()) return active.empty();
   if (IsVoice(channel)) return active.empty() && Capacity(channel) > 0;
@@ -75,7 +76,8 @@ bool Operator::CanTake(v1::Channel channel, bool chat_during_voice) const {
 }
 
 bool Operator::Ready() const {
-  if (presence != v1::OPERATOR_STATE_AVAILABLE || !connected || offered_contact.value() != 0) return false;
+  if (presence != v1::OPERATOR_STATE_AVAILABLE || !connected || offered_contact.value() != 0)
+    return false;
   if (channels.empty()) return active.empty();
   for (const auto& c : channels) {
     if (active_by_channel[c.channel()] < Capacity(c.channel())) return true;
@@ -83,7 +85,8 @@ bool Operator::Ready() const {
   return false;
 }
 
-LinePlace PlaceInLine(v1::Priority priority, int64_t joined_unix_ms, ContactId id, int64_t aging_ms) {
+LinePlace PlaceInLine(v1::Priority priority, int64_t joined_unix_ms, ContactId id,
+                      int64_t aging_ms) {
   if (priority == v1::PRIORITY_URGENT) return LinePlace{kUrgentRank, joined_unix_ms, id.value()};
   if (aging_ms > 0) {
     const int64_t worth = static_cast<int64_t>(priority - v1::PRIORITY_LOW) * aging_ms;
@@ -127,7 +130,8 @@ const ReadySet* RouterState::ready_with_skill(const std::string& skill) const {
   return it == ready_by_skill_.end() ? nullptr : &it->second;
 }
 
-std::vector<ContactId> RouterState::RefusalsExpiring(int64_t after_unix_ms, int64_t until_unix_ms) const {
+std::vector<ContactId> RouterState::RefusalsExpiring(int64_t after_unix_ms,
+                                                     int64_t until_unix_ms) const {
   std::vector<ContactId> out;
   for (auto it = refusal_expiries_.upper_bound({after_unix_ms, UINT64_MAX});
        it != refusal_expiries_.end() && it->first <= until_unix_ms; ++it) {
@@ -186,27 +190,64 @@ void RouterState::CountStaffing(const Operator& op, int delta) {
 // ---- apply --------------------------------------------------------------------------------------
 
 void RouterState::Apply(const v1::EventRecord& e) {
-  EKC_CHECK_MSG(e.sequence() == last_sequence_.value() + 1,
-                fmt::format("event {} does not follow {}", e.sequence(), last_sequence_.value()).c_str());
+  EKC_CHECK_MSG(
+      e.sequence() == last_sequence_.value() + 1,
+      fmt::format("event {} does not follow {}", e.sequence(), last_sequence_.value()).c_str());
   switch (e.event_case()) {
-    case v1::EventRecord::kContactReceived: ApplyContactReceived(e); break;
-    case v1::EventRecord::kContactOffered: ApplyContactOffered(e); break;
-    case v1::EventRecord::kOfferRevoked: ApplyOfferRevoked(e); break;
-    case v1::EventRecord::kContactConnected: ApplyContactConnected(e); break;
-    case v1::EventRecord::kConversationEnded: ApplyConversationEnded(e); break;
-    case v1::EventRecord::kContactCompleted: ApplyContactCompleted(e); break;
-    case v1::EventRecord::kContactAbandoned: ApplyContactAbandoned(e); break;
-    case v1::EventRecord::kOperatorLoggedIn: ApplyOperatorLoggedIn(e); break;
-    case v1::EventRecord::kOperatorStateChanged: ApplyOperatorStateChanged(e); break;
-    case v1::EventRecord::kOperatorLoggedOut: ApplyOperatorLoggedOut(e); break;
-    case v1::EventRecord::kOperatorConnectionLost: ApplyOperatorConnectionLost(e); break;
-    case v1::EventRecord::kContactEscalated: ApplyContactEscalated(e); break;
-    case v1::EventRecord::kContactOverflowed: ApplyContactOverflowed(e); break;
-    case v1::EventRecord::kCallbackRequested: ApplyCallbackRequested(e); break;
-    case v1::EventRecord::kContactTransferred: ApplyContactTransferred(e); break;
-    case v1::EventRecord::kContactPriorityChanged: ApplyContactPriorityChanged(e); break;
-    case v1::EventRecord::kContactReserved: ApplyContactReserved(e); break;
-    case v1::EventRecord::kQueuePauseChanged: ApplyQueuePauseChanged(e); break;
+    case v1::EventRecord::kContactReceived:
+      ApplyContactReceived(e);
+      break;
+    case v1::EventRecord::kContactOffered:
+      ApplyContactOffered(e);
+      break;
+    case v1::EventRecord::kOfferRevoked:
+      ApplyOfferRevoked(e);
+      break;
+    case v1::EventRecord::kContactConnected:
+      ApplyContactConnected(e);
+      break;
+    case v1::EventRecord::kConversationEnded:
+      ApplyConversationEnded(e);
+      break;
+    case v1::EventRecord::kContactCompleted:
+      ApplyContactCompleted(e);
+      break;
+    case v1::EventRecord::kContactAbandoned:
+      ApplyContactAbandoned(e);
+      break;
+    case v1::EventRecord::kOperatorLoggedIn:
+      ApplyOperatorLoggedIn(e);
+      break;
+    case v1::EventRecord::kOperatorStateChanged:
+      ApplyOperatorStateChanged(e);
+      break;
+    case v1::EventRecord::kOperatorLoggedOut:
+      ApplyOperatorLoggedOut(e);
+      break;
+    case v1::EventRecord::kOperatorConnectionLost:
+      ApplyOperatorConnectionLost(e);
+      break;
+    case v1::EventRecord::kContactEscalated:
+      ApplyContactEscalated(e);
+      break;
+    case v1::EventRecord::kContactOverflowed:
+      ApplyContactOverflowed(e);
+      break;
+    case v1::EventRecord::kCallbackRequested:
+      ApplyCallbackRequested(e);
+      break;
+    case v1::EventRecord::kContactTransferred:
+      ApplyContactTransferred(e);
+      break;
+    case v1::EventRecord::kContactPriorityChanged:
+      ApplyContactPriorityChanged(e);
+      break;
+    case v1::EventRecord::kContactReserved:
+      ApplyContactReserved(e);
+      break;
+    case v1::EventRecord::kQueuePauseChanged:
+      ApplyQueuePauseChanged(e);
+      break;
     case v1::EventRecord::EVENT_NOT_SET:
       EKC_CHECK_MSG(false, fmt::format("event {} has no body", e.sequence()).c_str());
   }
@@ -252,7 +293,8 @@ void RouterState::SetEscalationTimer(Contact& c, int64_t next_unix_ms) {
     timers_.erase(Timer{c.next_escalation_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
   }
   c.next_escalation_unix_ms = next_unix_ms;
-  if (next_unix_ms != 0) timers_.insert(Timer{next_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
+  if (next_unix_ms != 0)
+    timers_.insert(Timer{next_unix_ms, TimerKind::kEscalation, c.id.value(), ""});
 }
 
 void RouterState::AddActive(Operator& op, const Contact& c) {
@@ -360,7 +402,8 @@ void RouterState::ApplyContactOffered(const v1::EventRecord& e) {
   ++c.offers;
   op.offered_contact = c.id;
   MutableQueue(c.queue()).last_offered_operator = op.id;
-  timers_.insert(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  timers_.insert(
+      Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
   Refresh(op, e.time_unix_ms());
 }
 
@@ -370,7 +413,8 @@ void RouterState::ApplyOfferRevoked(const v1::EventRecord& e) {
   Operator& op = MutableOperator(e.operator_id());
   EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED && c.operator_id == op.id);
   EKC_CHECK(op.offered_contact == c.id);
-  timers_.erase(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  timers_.erase(
+      Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
   c.state = c.callback ? v1::CONTACT_STATE_CALLBACK : v1::CONTACT_STATE_QUEUED;
   c.operator_id = OperatorId();
   c.offer_deadline_unix_ms = 0;
@@ -399,8 +443,10 @@ void RouterState::ApplyOfferRevoked(const v1::EventRecord& e) {
 void RouterState::ApplyContactConnected(const v1::EventRecord& e) {
   Contact& c = MutableContact(e.contact_id());
   Operator& op = MutableOperator(e.operator_id());
-  EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED && c.operator_id == op.id && op.offered_contact == c.id);
-  timers_.erase(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
+  EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED && c.operator_id == op.id &&
+            op.offered_contact == c.id);
+  timers_.erase(
+      Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, c.id.value(), op.id.value()});
   SetEscalationTimer(c, 0);
   DropRefusals(c);
   Reserve(c, OperatorId());
@@ -422,7 +468,8 @@ void RouterState::ApplyConversationEnded(const v1::EventRecord& e) {
   c.outcome_code = r.outcome_code();
   c.notes = r.notes();
   c.wrap_up_until_unix_ms = r.wrap_up_until_unix_ms();
-  timers_.insert(Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, c.id.value(), op.id.value()});
+  timers_.insert(
+      Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, c.id.value(), op.id.value()});
   Refresh(op, e.time_unix_ms());
 }
 
@@ -438,9 +485,10 @@ void RouterState::ApplyContactCompleted(const v1::EventRecord& e) {
   const int64_t handle_ms = std::max<int64_t>(0, c.ended_unix_ms - c.connected_unix_ms);
   ++q.completed;
   q.handle_ms_total += handle_ms;
-  q.handle_ms_running = q.completed == 1 ? static_cast<double>(handle_ms)
-                                         : q.handle_ms_running +
-                                               kRunningHandleWeight * (handle_ms - q.handle_ms_running);
+  q.handle_ms_running =
+      q.completed == 1
+          ? static_cast<double>(handle_ms)
+          : q.handle_ms_running + kRunningHandleWeight * (handle_ms - q.handle_ms_running);
   Refresh(op, e.time_unix_ms());
 }
 
@@ -462,7 +510,8 @@ void RouterState::ApplyOperatorLoggedIn(const v1::EventRecord& e) {
   auto [it, created] = operators_.try_emplace(OperatorId(e.operator_id()));
   Operator& op = it->second;
   if (created) op.id = OperatorId(e.operator_id());
-  // Skills may change with a login: take the operator out of the ready sets under the old ones first.
+  // Skills may change with a login: take the operator out of the ready sets under the old ones
+  // first.
   if (auto key = ready_key_.find(op.id); key != ready_key_.end()) {
     ready_.erase({key->second, op.id});
     for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({key->second, op.id});
@@ -480,7 +529,8 @@ void RouterState::ApplyOperatorLoggedIn(const v1::EventRecord& e) {
   std::sort(op.skills.begin(), op.skills.end(),
             [](const v1::Skill& a, const v1::Skill& b) { return a.name() < b.name(); });
   op.channels.assign(r.channels().begin(), r.channels().end());
-  if (!op.connected) timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+  if (!op.connected)
+    timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
   op.connected = true;
   op.grace_until_unix_ms = 0;
   // A resumed session reports the state shown (BUSY, WRAP_UP); its presence is what it was.
@@ -511,8 +561,10 @@ void RouterState::ApplyOperatorStateChanged(const v1::EventRecord& e) {
 void RouterState::ApplyOperatorLoggedOut(const v1::EventRecord& e) {
   Operator& op = MutableOperator(e.operator_id());
   EKC_CHECK(op.LoggedIn());
-  EKC_CHECK_MSG(op.offered_contact.value() == 0 && op.active.empty(), "an operator logs out holding nothing");
-  if (!op.connected) timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
+  EKC_CHECK_MSG(op.offered_contact.value() == 0 && op.active.empty(),
+                "an operator logs out holding nothing");
+  if (!op.connected)
+    timers_.erase(Timer{op.grace_until_unix_ms, TimerKind::kGraceEnd, 0, op.id.value()});
   // Contacts reserved for them are free for anyone again.
   if (auto it = reservations_.find(op.id); it != reservations_.end()) {
     const std::set<ContactId> reserved = it->second;
@@ -673,7 +725,8 @@ Contact ContactFromProto(const v1::ContactSnapshot& cs) {
   c.outcome_code = cs.outcome_code();
   c.notes = cs.notes();
   c.end_reason = cs.end_reason();
-  for (const auto& r : cs.refusals()) c.refusals.push_back(Refusal{OperatorId(r.operator_id()), r.until_unix_ms()});
+  for (const auto& r : cs.refusals())
+    c.refusals.push_back(Refusal{OperatorId(r.operator_id()), r.until_unix_ms()});
   c.offers = cs.offers();
   return c;
 }
@@ -729,7 +782,8 @@ v1::RouterSnapshot RouterState::ToSnapshot() const {
   std::vector<const Contact*> sorted;
   sorted.reserve(contacts_.size());
   for (const auto& [id, c] : contacts_) sorted.push_back(&c);
-  std::sort(sorted.begin(), sorted.end(), [](const Contact* a, const Contact* b) { return a->id < b->id; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Contact* a, const Contact* b) { return a->id < b->id; });
   for (const Contact* c : sorted) ContactToProto(*c, s.add_contacts());
   for (const auto& [id, op] : operators_) OperatorToProto(op, s.add_operators());
   for (const auto& [name, q] : queues_) {
@@ -775,16 +829,19 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
       return absl::DataLossError(fmt::format("snapshot: contact {} is out of range or twice", id));
     }
     Contact c = ContactFromProto(cs);
-    if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT || c.queue().empty() ||
-        !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
-      return absl::DataLossError(fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
+    if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT ||
+        c.queue().empty() || !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
+      return absl::DataLossError(
+          fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
     }
     for (const Refusal& r : c.refusals) state.refusal_expiries_.insert({r.until_unix_ms, id});
     if (c.InLine()) state.EnterLine(c);
     if (c.state == v1::CONTACT_STATE_OFFERED) {
-      state.timers_.insert(Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, id, c.operator_id.value()});
+      state.timers_.insert(
+          Timer{c.offer_deadline_unix_ms, TimerKind::kOfferTimeout, id, c.operator_id.value()});
     } else if (c.state == v1::CONTACT_STATE_WRAP_UP) {
-      state.timers_.insert(Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
+      state.timers_.insert(
+          Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
     }
     Contact& stored = state.contacts_.emplace(id, std::move(c)).first->second;
     state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
@@ -793,13 +850,16 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
   for (const v1::OperatorSnapshot& o : snapshot.operators()) {
     auto [it, created] = state.operators_.try_emplace(OperatorId(o.operator_id()));
     if (!created || o.operator_id().empty()) {
-      return absl::DataLossError(fmt::format("snapshot: operator \"{}\" twice or unnamed", o.operator_id()));
+      return absl::DataLossError(
+          fmt::format("snapshot: operator \"{}\" twice or unnamed", o.operator_id()));
     }
     Operator& op = it->second;
     op = OperatorFromProto(o);
     for (uint64_t active : o.active_contact_ids()) {
       const Contact* c = state.FindContact(ContactId(active));
-      if (c == nullptr) return absl::DataLossError(fmt::format("snapshot: operator {} holds no contact {}", op.id, active));
+      if (c == nullptr)
+        return absl::DataLossError(
+            fmt::format("snapshot: operator {} holds no contact {}", op.id, active));
       state.AddActive(op, *c);
     }
     if (op.LoggedIn() && !op.connected) {
@@ -809,7 +869,8 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
     // Rebuild the ready sets under the key the operator had, so that "longest idle" survives.
     if (op.Ready()) {
       state.ready_.insert({op.ready_since_unix_ms, op.id});
-      for (const auto& s : op.skills) state.ready_by_skill_[s.name()].insert({op.ready_since_unix_ms, op.id});
+      for (const auto& s : op.skills)
+        state.ready_by_skill_[s.name()].insert({op.ready_since_unix_ms, op.id});
       state.ready_key_[op.id] = op.ready_since_unix_ms;
     }
   }

@@ -1,17 +1,19 @@
 #pragma once
 
-// RouterState: the routing core's state — contacts, operators, queues and the timers that are pending —
-// and `Apply`, the only code that changes it. Live running and replay call the same `Apply` with the same
-// events, so they cannot disagree: two states that applied the same events are equal, byte for byte
+// RouterState: the routing core's state — contacts, operators, queues and the timers that are
+// pending — and `Apply`, the only code that changes it. Live running and replay call the same
+// `Apply` with the same events, so they cannot disagree: two states that applied the same events
+// are equal, byte for byte
 // (`ToSnapshot`, `StateHash`).
 //
-// `Apply` trusts its events: they were produced by `Decide` against this state (live) or read back from
-// the log that recorded them (replay). An event that does not fit the state is a bug or a corrupt log,
-// and stops the process (EKC_CHECK) rather than build a state that the log does not explain.
+// `Apply` trusts its events: they were produced by `Decide` against this state (live) or read back
+// from the log that recorded them (replay). An event that does not fit the state is a bug or a
+// corrupt log, and stops the process (EKC_CHECK) rather than build a state that the log does not
+// explain.
 //
 // Besides the state proper it keeps indexes derived from it (the lines of each queue, the operators
-// ready for work by skill, the timers, the idempotency keys); they are rebuilt from a snapshot and never
-// written.
+// ready for work by skill, the timers, the idempotency keys); they are rebuilt from a snapshot and
+// never written.
 //
 // Thread: one — the core thread in ekcd, or the caller's in tools and tests.
 
@@ -26,9 +28,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "base/ids.h"
 #include "ekc/v1/events.pb.h"
 #include "ekc/v1/snapshot.pb.h"
+
+#include "base/ids.h"
 #include "router/statistics.h"
 
 namespace ekc::router {
@@ -96,8 +99,8 @@ struct Operator {
   std::string region;
   std::vector<ekc::v1::Skill> skills;  // sorted by name, unique
   std::vector<ekc::v1::ChannelCapacity> channels;
-  // The availability the operator (or a supervisor, or the no-answer rule) chose: OFFLINE, AVAILABLE,
-  // BREAK or NOT_RESPONDING. What dashboards show is `shown` (BUSY or WRAP_UP over it).
+  // The availability the operator (or a supervisor, or the no-answer rule) chose: OFFLINE,
+  // AVAILABLE, BREAK or NOT_RESPONDING. What dashboards show is `shown` (BUSY or WRAP_UP over it).
   ekc::v1::OperatorState presence = ekc::v1::OPERATOR_STATE_OFFLINE;
   std::string break_reason;
   ekc::v1::OperatorState shown = ekc::v1::OPERATOR_STATE_OFFLINE;
@@ -118,8 +121,8 @@ struct Operator {
   uint32_t ProficiencyIn(const std::vector<std::string>& required) const;
   // How many contacts of this channel the operator takes at once (0: not this channel).
   uint32_t Capacity(ekc::v1::Channel channel) const;
-  // Could take one more contact of this channel now: available, connected, holding no offer, with room
-  // in the channel, and (for anything but voice during voice) `chat_during_voice`.
+  // Could take one more contact of this channel now: available, connected, holding no offer, with
+  // room in the channel, and (for anything but voice during voice) `chat_during_voice`.
   bool CanTake(ekc::v1::Channel channel, bool chat_during_voice) const;
   // Could take one more contact of some channel now (the ready index).
   bool Ready() const;
@@ -179,16 +182,17 @@ class RouterState {
   // Refusals that expire after `after` and up to `until` (inclusive): their contacts may go to that
   // operator again.
   std::vector<ContactId> RefusalsExpiring(int64_t after_unix_ms, int64_t until_unix_ms) const;
-  // When the core next has something to do on its own after `now`: a timer, or a refusal that expires.
-  // 0 when nothing is pending.
+  // When the core next has something to do on its own after `now`: a timer, or a refusal that
+  // expires. 0 when nothing is pending.
   int64_t NextWakeUp(int64_t now_unix_ms) const;
 
-  // The contact's 1-based place in its queue while in line, 0 otherwise. Walks the line: O(position).
+  // The contact's 1-based place in its queue while in line, 0 otherwise. Walks the line:
+  // O(position).
   uint32_t PositionOf(const Contact& contact) const;
   uint32_t WaitingCount() const;
   uint32_t LoggedInCount() const;
-  // Operators logged in with every one of these skills (all logged in when none): for the staffing of a
-  // queue. Approximated by the least staffed of the skills when there are several.
+  // Operators logged in with every one of these skills (all logged in when none): for the staffing
+  // of a queue. Approximated by the least staffed of the skills when there are several.
   uint32_t LoggedInWithSkills(const std::vector<std::string>& skills) const;
 
   // Queue and operator figures derived from every applied event (router/statistics.h).
@@ -198,10 +202,10 @@ class RouterState {
   ekc::v1::RouterSnapshot ToSnapshot() const;
   // A stable hash of ToSnapshot's deterministic serialization.
   uint64_t StateHash() const;
-  // The state a snapshot describes, with everything derived from it (lines, ready sets, timers, keys)
-  // rebuilt. DATA_LOSS naming the contact or operator when the snapshot is not one ToSnapshot could have
-  // written (a contact in a queue that does not hold it, an offer without its operator, …): a snapshot
-  // comes from disk, so it is checked rather than trusted.
+  // The state a snapshot describes, with everything derived from it (lines, ready sets, timers,
+  // keys) rebuilt. DATA_LOSS naming the contact or operator when the snapshot is not one ToSnapshot
+  // could have written (a contact in a queue that does not hold it, an offer without its operator,
+  // …): a snapshot comes from disk, so it is checked rather than trusted.
   static absl::StatusOr<RouterState> FromSnapshot(const ekc::v1::RouterSnapshot& snapshot);
 
  private:
@@ -233,8 +237,8 @@ class RouterState {
   void AddActive(Operator& op, const Contact& c);
   void RemoveActive(Operator& op, const Contact& c);
   void Reserve(Contact& c, OperatorId op);
-  // Keeps `shown`, `state_since`, `ready_since` and the ready sets in step with the operator's fields;
-  // call after every change to an operator.
+  // Keeps `shown`, `state_since`, `ready_since` and the ready sets in step with the operator's
+  // fields; call after every change to an operator.
   void Refresh(Operator& op, int64_t now_unix_ms);
   void DropRefusals(Contact& c);
   // Counts the operator in (+1) or out (-1) of the staffing of their skills.
@@ -260,9 +264,10 @@ class RouterState {
 };
 
 // The place in line of a contact of this priority that joins at `joined_unix_ms`: urgent contacts
-// always first; with aging (a level worth `aging_ms` of waiting) the others by arrival moved earlier by
-// their priority's worth; without, by priority and then arrival.
-LinePlace PlaceInLine(ekc::v1::Priority priority, int64_t joined_unix_ms, ContactId id, int64_t aging_ms);
+// always first; with aging (a level worth `aging_ms` of waiting) the others by arrival moved
+// earlier by their priority's worth; without, by priority and then arrival.
+LinePlace PlaceInLine(ekc::v1::Priority priority, int64_t joined_unix_ms, ContactId id,
+                      int64_t aging_ms);
 
 ekc::v1::LinePlace ToProto(const LinePlace& place);
 

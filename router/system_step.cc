@@ -17,8 +17,8 @@ namespace v1 = ekc::v1;
 
 namespace {
 
-std::vector<v1::EventRecord> OfferTimedOut(const RouterState& state, const RouterConfig& config, const Contact& c,
-                                           int64_t now) {
+std::vector<v1::EventRecord> OfferTimedOut(const RouterState& state, const RouterConfig& config,
+                                           const Contact& c, int64_t now) {
   EKC_CHECK(c.state == v1::CONTACT_STATE_OFFERED);
   const QueueConfig& queue = QueueSettings(config, c.queue());
   std::vector<v1::EventRecord> out;
@@ -28,8 +28,9 @@ std::vector<v1::EventRecord> OfferTimedOut(const RouterState& state, const Route
   const Operator* op = state.FindOperator(c.operator_id);
   const uint32_t k = config.not_responding_after_misses;
   if (k > 0 && op->consecutive_misses + 1 >= k) {
-    out.push_back(events::StateChanged(op->id, v1::OPERATOR_STATE_NOT_RESPONDING,
-                                       fmt::format("missed {} offers in a row", op->consecutive_misses + 1)));
+    out.push_back(
+        events::StateChanged(op->id, v1::OPERATOR_STATE_NOT_RESPONDING,
+                             fmt::format("missed {} offers in a row", op->consecutive_misses + 1)));
   }
   return out;
 }
@@ -49,8 +50,8 @@ std::vector<v1::EventRecord> GraceEnded(const RouterState& state, const Operator
   return out;
 }
 
-v1::EventRecord Overflow(const RouterConfig& config, const Contact& c, const QueueConfig& to, int64_t now,
-                         std::string reason) {
+v1::EventRecord Overflow(const RouterConfig& config, const Contact& c, const QueueConfig& to,
+                         int64_t now, std::string reason) {
   v1::EventRecord e;
   e.set_contact_id(c.id.value());
   v1::ContactOverflowed* body = e.mutable_contact_overflowed();
@@ -70,7 +71,8 @@ v1::EventRecord Overflow(const RouterConfig& config, const Contact& c, const Que
 std::vector<v1::EventRecord> Escalate(const RouterConfig& config, const Contact& c, int64_t now) {
   const QueueConfig& q = QueueSettings(config, c.queue());
   const uint32_t next = c.escalation_step + 1;
-  if (next >= q.escalation.size()) return {events::Escalated(c, c.escalation_step, 0, "")};  // config shrank
+  if (next >= q.escalation.size())
+    return {events::Escalated(c, c.escalation_step, 0, "")};  // config shrank
   const EscalationStep& step = q.escalation[next];
   const int64_t after_next =
       next + 1 < q.escalation.size() ? c.enqueued_unix_ms + q.escalation[next + 1].after_ms : 0;
@@ -83,8 +85,8 @@ std::vector<v1::EventRecord> Escalate(const RouterConfig& config, const Contact&
   return {events::Escalated(c, next, after_next, step.summary)};
 }
 
-std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterConfig& config, const Timer& timer,
-                                       int64_t now) {
+std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterConfig& config,
+                                       const Timer& timer, int64_t now) {
   switch (timer.kind) {
     case TimerKind::kOfferTimeout:
       return OfferTimedOut(state, config, *state.FindContact(ContactId(timer.contact)), now);

@@ -49,6 +49,69 @@ TEST(Config, SnapshotSettingsAreRead) {
       << bad.status();
 }
 
+TEST(Config, StrategiesEscalationAndRoutingSettingsAreRead) {
+  auto c = ParseDaemonConfig(R"(rules: r.yaml
+routing:
+  not_responding_after_misses: 2
+  priority_aging_s: 120
+  chat_during_voice: true
+queues:
+  - name: general
+  - name: family
+    strategy: most_skilled
+    overflow_when_full: general
+    escalation:
+      - {office: own, min_proficiency: 7}
+      - {after_s: 30, region: own}
+      - {after_s: 90}
+      - {after_s: 600, overflow_to: general}
+)",
+                             "e.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->routing.not_responding_after_misses, 2u);
+  EXPECT_EQ(c->routing.priority_aging_ms, 120'000);
+  EXPECT_TRUE(c->routing.chat_during_voice);
+  const router::QueueConfig& family = c->routing.queues[1];
+  EXPECT_EQ(family.strategy, router::SelectionStrategy::kMostSkilled);
+  EXPECT_EQ(family.overflow_when_full, "general");
+  ASSERT_EQ(family.escalation.size(), 4u);
+  EXPECT_TRUE(family.escalation[0].same_office);
+  EXPECT_EQ(family.escalation[0].min_proficiency, 7u);
+  EXPECT_EQ(family.escalation[0].summary, "own office, proficiency ≥ 7");
+  EXPECT_EQ(family.escalation[1].after_ms, 30'000);
+  EXPECT_TRUE(family.escalation[1].same_region);
+  EXPECT_EQ(family.escalation[3].overflow_to, "general");
+}
+
+TEST(Config, BadEscalationIsRefusedNamingTheStep) {
+  auto c = ParseDaemonConfig(R"(rules: r.yaml
+queues:
+  - name: general
+    escalation:
+      - {office: own}
+      - {after_s: 30, overflow_to: general}
+)",
+                             "e.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message())
+                .find("escalation[1].overflow_to: a queue cannot overflow to itself"),
+            std::string::npos)
+      << c.status();
+  auto bad_scope = ParseDaemonConfig(
+      "rules: r.yaml\nqueues:\n  - name: g\n    escalation:\n      - {office: mine}\n", "e.yaml");
+  ASSERT_FALSE(bad_scope.ok());
+  EXPECT_NE(std::string(bad_scope.status().message())
+                .find("e.yaml:5:18: office must be \"own\" or \"any\""),
+            std::string::npos)
+      << bad_scope.status();
+  auto bad_strategy =
+      ParseDaemonConfig("rules: r.yaml\nqueues:\n  - name: g\n    strategy: fastest\n", "e.yaml");
+  ASSERT_FALSE(bad_strategy.ok());
+  EXPECT_NE(std::string(bad_strategy.status().message()).find("e.yaml:4:15: strategy must be"),
+            std::string::npos)
+      << bad_strategy.status();
+}
+
 TEST(Config, UnknownKeyNamesFileLineAndColumn) {
   auto c = ParseDaemonConfig("rules: r.yaml\nqueues:\n  - name: general\n    wrapup_s: 5\n",
                              "ekcd.yaml");

@@ -10,6 +10,7 @@
 
 #include "ekc/v1/admin.grpc.pb.h"
 #include "ekc/v1/intake.grpc.pb.h"
+#include "ekc/v1/supervision.grpc.pb.h"
 
 #include "tests/daemon/desk_client.h"
 #include "tests/testing/process.h"
@@ -352,10 +353,12 @@ TEST_F(EkcdTest, Cancel_UnknownContactIsNotFoundAndAQueuedOneIsAbandoned) {
 
 TEST_F(EkcdTest, UnimplementedRpcsSaySo) {
   StartDaemon();
-  v1::RequestCallbackRequest rc;
-  rc.set_contact_id(1);
-  v1::RequestCallbackResponse out;
-  grpc::Status s = intake_->RequestCallback(Context().get(), rc, &out);
+  auto supervision = v1::Supervision::NewStub(daemon_->Channel());
+  auto context = Context();
+  auto reader = supervision->WatchDashboard(context.get(), v1::WatchDashboardRequest());
+  v1::DashboardSnapshot snapshot;
+  EXPECT_FALSE(reader->Read(&snapshot));
+  grpc::Status s = reader->Finish();
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(s.error_message().find("not implemented in this version"), std::string::npos);
 }

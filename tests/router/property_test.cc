@@ -1,8 +1,8 @@
-// Property tests: thousands of seeded random command sequences over the whole routing model (skills,
-// channels and capacities, strategies, escalation, aging, callbacks, transfers, supervisor actions,
-// disconnections) against the invariants — no contact offered to two operators, no operator over
-// capacity or outside their skills, every contact served, abandoned or still in the system in a
-// consistent state — and replay = live.
+// Property tests: thousands of seeded random command sequences over the whole routing model
+// (skills, channels and capacities, strategies, escalation, aging, callbacks, transfers, supervisor
+// actions, disconnections) against the invariants — no contact offered to two operators, no
+// operator over capacity or outside their skills, every contact served, abandoned or still in the
+// system in a consistent state — and replay = live.
 
 #include <random>
 #include <string>
@@ -22,21 +22,35 @@ constexpr int kCommandsPerRun = 300;
 
 RouterConfig RichConfig(uint32_t seed) {
   RouterConfig config;
-  const SelectionStrategy strategies[] = {SelectionStrategy::kLongestIdle, SelectionStrategy::kMostSkilled,
-                                          SelectionStrategy::kLeastOccupied, SelectionStrategy::kRoundRobin};
-  QueueConfig family{.name = "family", .situations = {"child_birth"}, .skills = {"family"},
-                     .offer_timeout_ms = 15'000, .wrap_up_ms = 5'000, .waiting_max = 12,
-                     .reoffer_delay_ms = 10'000, .strategy = strategies[seed % 4],
+  const SelectionStrategy strategies[] = {
+      SelectionStrategy::kLongestIdle, SelectionStrategy::kMostSkilled,
+      SelectionStrategy::kLeastOccupied, SelectionStrategy::kRoundRobin};
+  QueueConfig family{.name = "family",
+                     .situations = {"child_birth"},
+                     .skills = {"family"},
+                     .offer_timeout_ms = 15'000,
+                     .wrap_up_ms = 5'000,
+                     .waiting_max = 12,
+                     .reoffer_delay_ms = 10'000,
+                     .strategy = strategies[seed % 4],
                      .overflow_when_full = "general"};
   family.escalation = {{.after_ms = 0, .same_office = true, .min_proficiency = 5},
                        {.after_ms = 20'000, .same_region = true},
                        {.after_ms = 40'000},
                        {.after_ms = 90'000, .overflow_to = "general"}};
-  QueueConfig crisis{.name = "crisis", .situations = {"domestic_violence"}, .skills = {"crisis"},
-                     .offer_timeout_ms = 10'000, .wrap_up_ms = 0, .strategy = strategies[(seed + 1) % 4]};
+  QueueConfig crisis{.name = "crisis",
+                     .situations = {"domestic_violence"},
+                     .skills = {"crisis"},
+                     .offer_timeout_ms = 10'000,
+                     .wrap_up_ms = 0,
+                     .strategy = strategies[(seed + 1) % 4]};
   crisis.escalation = {{.after_ms = 0}, {.after_ms = 60'000, .callback = true}};
-  QueueConfig general{.name = "general", .offer_timeout_ms = 20'000, .wrap_up_ms = 10'000,
-                      .waiting_max = 50, .short_abandon_s = 3, .strategy = strategies[(seed + 2) % 4]};
+  QueueConfig general{.name = "general",
+                      .offer_timeout_ms = 20'000,
+                      .wrap_up_ms = 10'000,
+                      .waiting_max = 50,
+                      .short_abandon_s = 3,
+                      .strategy = strategies[(seed + 2) % 4]};
   config.queues = {family, crisis, general};
   config.default_queue = "general";
   config.urgent_queue = "crisis";
@@ -57,17 +71,25 @@ struct OperatorProfile {
 const std::vector<OperatorProfile>& Profiles() {
   static const auto* profiles = new std::vector<OperatorProfile>{
       {{{"family", 8}}, {{v1::CHANNEL_VOICE, 1}}, "smfc-1", "77"},
-      {{{"family", 3}, {"crisis", 6}}, {{v1::CHANNEL_VOICE, 1}, {v1::CHANNEL_CHAT, 3}}, "smfc-2", "77"},
+      {{{"family", 3}, {"crisis", 6}},
+       {{v1::CHANNEL_VOICE, 1}, {v1::CHANNEL_CHAT, 3}},
+       "smfc-2",
+       "77"},
       {{{"crisis", 9}}, {}, "smfc-3", "50"},
       {{}, {{v1::CHANNEL_CHAT, 2}, {v1::CHANNEL_PORTAL, 4}}, "smfc-1", "77"},
-      {{{"family", 6}, {"crisis", 4}}, {{v1::CHANNEL_VOICE, 1}, {v1::CHANNEL_CHAT, 2}}, "smfc-9", "50"},
+      {{{"family", 6}, {"crisis", 4}},
+       {{v1::CHANNEL_VOICE, 1}, {v1::CHANNEL_CHAT, 2}},
+       "smfc-9",
+       "50"},
   };
   return *profiles;
 }
 
 command::Login LoginOf(size_t i, bool ready) {
   const OperatorProfile& p = Profiles()[i];
-  command::Login l{.operator_id = OperatorId("op" + std::to_string(i)), .office = p.office, .region = p.region,
+  command::Login l{.operator_id = OperatorId("op" + std::to_string(i)),
+                   .office = p.office,
+                   .region = p.region,
                    .ready = ready};
   for (const auto& [name, proficiency] : p.skills) {
     v1::Skill s;
@@ -94,10 +116,11 @@ void ExpectWithinCapacityAndSkills(const RouterState& state) {
       const Contact* contact = state.FindContact(c);
       ASSERT_NE(contact, nullptr);
       ++by_channel[contact->channel()];
-      // A transfer to a named operator may hand them a contact of a queue whose skills they lack: the
-      // sender chose them. Everything else needs the skills.
+      // A transfer to a named operator may hand them a contact of a queue whose skills they lack:
+      // the sender chose them. Everything else needs the skills.
       if (contact->state == v1::CONTACT_STATE_OFFERED && contact->reserved_for.value().empty()) {
-        EXPECT_TRUE(op.HasSkills(contact->required_skills)) << "operator " << id << " contact " << c;
+        EXPECT_TRUE(op.HasSkills(contact->required_skills))
+            << "operator " << id << " contact " << c;
       }
     }
     for (int ch = v1::CHANNEL_VOICE; ch <= v1::CHANNEL_MESSENGER; ++ch) {
@@ -113,7 +136,8 @@ void ExpectWithinCapacityAndSkills(const RouterState& state) {
 void RichWorkload(RouterDriver& d, uint32_t seed) {
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
-  const std::vector<std::vector<std::string>> situations = {{}, {"child_birth"}, {"domestic_violence"}};
+  const std::vector<std::vector<std::string>> situations = {
+      {}, {"child_birth"}, {"domestic_violence"}};
   const v1::Channel channels[] = {v1::CHANNEL_VOICE, v1::CHANNEL_CHAT, v1::CHANNEL_PORTAL};
   const std::string offices[] = {"smfc-1", "smfc-2", ""};
   int submitted = 0;
@@ -126,11 +150,15 @@ void RichWorkload(RouterDriver& d, uint32_t seed) {
       case 0:
       case 1:
       case 2: {
-        command::Submit s{.idempotency_key = "k" + std::to_string(submitted++), .request_fingerprint = 1,
-                          .channel = channels[pick(3)], .region = pick(2) ? "77" : "50",
+        command::Submit s{.idempotency_key = "k" + std::to_string(submitted++),
+                          .request_fingerprint = 1,
+                          .channel = channels[pick(3)],
+                          .region = pick(2) ? "77" : "50",
                           .office = offices[pick(3)]};
-        for (const auto& code : situations[pick(3)]) s.classification.add_situations()->set_code(code);
-        s.classification.set_priority(pick(8) == 0 ? v1::PRIORITY_URGENT : static_cast<v1::Priority>(1 + pick(3)));
+        for (const auto& code : situations[pick(3)])
+          s.classification.add_situations()->set_code(code);
+        s.classification.set_priority(pick(8) == 0 ? v1::PRIORITY_URGENT
+                                                   : static_cast<v1::Priority>(1 + pick(3)));
         d.Run(std::move(s), v1::ACTOR_KIND_INTAKE);
         break;
       }
@@ -138,22 +166,27 @@ void RichWorkload(RouterDriver& d, uint32_t seed) {
         d.Run(LoginOf(op_index, pick(4) != 0), v1::ACTOR_KIND_OPERATOR);
         break;
       case 4:
-        if (o != nullptr && o->offered_contact.value() != 0) d.Accept(op.value(), o->offered_contact.value());
+        if (o != nullptr && o->offered_contact.value() != 0)
+          d.Accept(op.value(), o->offered_contact.value());
         break;
       case 5:
-        if (o != nullptr && o->offered_contact.value() != 0) d.Decline(op.value(), o->offered_contact.value());
+        if (o != nullptr && o->offered_contact.value() != 0)
+          d.Decline(op.value(), o->offered_contact.value());
         break;
       case 6:
-        if (o != nullptr && !o->active.empty()) d.Complete(op.value(), o->active[pick(static_cast<int>(o->active.size()))].value());
+        if (o != nullptr && !o->active.empty())
+          d.Complete(op.value(), o->active[pick(static_cast<int>(o->active.size()))].value());
         break;
       case 7:
         d.Cancel(some_contact);
         break;
       case 8:
-        d.Run(command::ChangeState{op, pick(2) ? v1::OPERATOR_STATE_AVAILABLE : v1::OPERATOR_STATE_BREAK, "b"});
+        d.Run(command::ChangeState{
+            op, pick(2) ? v1::OPERATOR_STATE_AVAILABLE : v1::OPERATOR_STATE_BREAK, "b"});
         break;
       case 9:
-        d.Run(pick(3) == 0 ? CommandBody(command::Logout{op, ""}) : CommandBody(command::ConnectionLost{op}));
+        d.Run(pick(3) == 0 ? CommandBody(command::Logout{op, ""})
+                           : CommandBody(command::ConnectionLost{op}));
         break;
       case 10:
         d.Run(command::RequestCallback{ContactId(some_contact), "ref"});
@@ -162,19 +195,23 @@ void RichWorkload(RouterDriver& d, uint32_t seed) {
         if (o != nullptr && !o->active.empty()) {
           const std::string queues[] = {"", "general", "family", "crisis"};
           const OperatorId to = pick(2) ? OperatorId() : OperatorId("op" + std::to_string(pick(5)));
-          d.Run(command::Transfer{op, o->active.front(), queues[pick(4)], to, ""}, v1::ACTOR_KIND_OPERATOR);
+          d.Run(command::Transfer{op, o->active.front(), queues[pick(4)], to, ""},
+                v1::ACTOR_KIND_OPERATOR);
         }
         break;
       case 12:
         d.Run(command::Reassign{ContactId(some_contact), op, ""}, v1::ACTOR_KIND_SUPERVISOR);
         break;
       case 13:
-        d.Run(command::ChangePriority{ContactId(some_contact), static_cast<v1::Priority>(1 + pick(4)), ""},
+        d.Run(command::ChangePriority{ContactId(some_contact),
+                                      static_cast<v1::Priority>(1 + pick(4)), ""},
               v1::ACTOR_KIND_SUPERVISOR);
         break;
       case 14: {
         const std::string queues[] = {"general", "family", "crisis"};
-        if (pick(3) == 0) d.Run(command::SetQueuePaused{queues[pick(3)], pick(2) == 0, ""}, v1::ACTOR_KIND_SUPERVISOR);
+        if (pick(3) == 0)
+          d.Run(command::SetQueuePaused{queues[pick(3)], pick(2) == 0, ""},
+                v1::ACTOR_KIND_SUPERVISOR);
         if (pick(10) == 0) d.Run(command::Recover{});
         break;
       }
@@ -207,8 +244,10 @@ TEST(Property, EveryEventKindAppearsInTheRandomDays) {
     RichWorkload(d, seed);
     for (const auto& e : d.log) kinds.insert(e.event_case());
   }
-  for (int kind = v1::EventRecord::kContactReceived; kind <= v1::EventRecord::kQueuePauseChanged; ++kind) {
-    EXPECT_TRUE(kinds.contains(kind)) << "event kind " << kind << " never happened: the workload misses a path";
+  for (int kind = v1::EventRecord::kContactReceived; kind <= v1::EventRecord::kQueuePauseChanged;
+       ++kind) {
+    EXPECT_TRUE(kinds.contains(kind))
+        << "event kind " << kind << " never happened: the workload misses a path";
   }
 }
 

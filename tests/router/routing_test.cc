@@ -1,5 +1,5 @@
-// The routing model: strategies, capacities, no-answer, aging, bullseye escalation, callbacks, transfers,
-// supervisor actions, overflow and the estimated wait.
+// The routing model: strategies, capacities, no-answer, aging, bullseye escalation, callbacks,
+// transfers, supervisor actions, overflow and the estimated wait.
 
 #include <gtest/gtest.h>
 
@@ -18,10 +18,12 @@ RouterConfig OneQueue(QueueConfig q, RouterConfig base = {}) {
   return base;
 }
 
-ExecuteResult LoginWith(RouterDriver& d, const std::string& id, std::vector<std::pair<std::string, uint32_t>> skills,
-                        std::vector<std::pair<v1::Channel, uint32_t>> channels = {}, std::string office = "",
-                        std::string region = "") {
-  command::Login l{.operator_id = OperatorId(id), .office = office, .region = region, .ready = true};
+ExecuteResult LoginWith(RouterDriver& d, const std::string& id,
+                        std::vector<std::pair<std::string, uint32_t>> skills,
+                        std::vector<std::pair<v1::Channel, uint32_t>> channels = {},
+                        std::string office = "", std::string region = "") {
+  command::Login l{
+      .operator_id = OperatorId(id), .office = office, .region = region, .ready = true};
   for (const auto& [name, proficiency] : skills) {
     v1::Skill s;
     s.set_name(name);
@@ -40,7 +42,10 @@ ExecuteResult LoginWith(RouterDriver& d, const std::string& id, std::vector<std:
 ExecuteResult SubmitFrom(RouterDriver& d, const std::string& key, const std::string& office,
                          const std::string& region, v1::Channel channel = v1::CHANNEL_VOICE,
                          v1::Priority priority = v1::PRIORITY_NORMAL) {
-  command::Submit s{.idempotency_key = key, .request_fingerprint = 1, .channel = channel, .region = region,
+  command::Submit s{.idempotency_key = key,
+                    .request_fingerprint = 1,
+                    .channel = channel,
+                    .region = region,
                     .office = office};
   s.classification.set_priority(priority);
   return d.Run(std::move(s), v1::ACTOR_KIND_INTAKE);
@@ -54,13 +59,15 @@ std::string OfferedTo(const RouterDriver& d, uint64_t contact) {
 // ---- strategies ---------------------------------------------------------------------------------
 
 TEST(Strategy, MostSkilledPicksTheHighestProficiency) {
-  RouterDriver d(OneQueue({.name = "q", .skills = {"family"}, .strategy = SelectionStrategy::kMostSkilled}));
+  RouterDriver d(
+      OneQueue({.name = "q", .skills = {"family"}, .strategy = SelectionStrategy::kMostSkilled}));
   LoginWith(d, "novice", {{"family", 3}});
   LoginWith(d, "expert", {{"family", 9}});
   LoginWith(d, "middle", {{"family", 6}});
   d.Submit("k");
   EXPECT_EQ(OfferedTo(d, 1), "expert");
-  EXPECT_NE(d.log.back().contact_offered().reason().summary().find("most skilled (proficiency 9)"), std::string::npos);
+  EXPECT_NE(d.log.back().contact_offered().reason().summary().find("most skilled (proficiency 9)"),
+            std::string::npos);
 }
 
 TEST(Strategy, LeastOccupiedPicksTheOperatorWithFewestChats) {
@@ -76,7 +83,8 @@ TEST(Strategy, LeastOccupiedPicksTheOperatorWithFewestChats) {
 }
 
 TEST(Strategy, RoundRobinTakesTurnsInIdOrder) {
-  RouterDriver d(OneQueue({.name = "q", .wrap_up_ms = 0, .strategy = SelectionStrategy::kRoundRobin}));
+  RouterDriver d(
+      OneQueue({.name = "q", .wrap_up_ms = 0, .strategy = SelectionStrategy::kRoundRobin}));
   LoginWith(d, "op-c", {});
   LoginWith(d, "op-a", {});
   LoginWith(d, "op-b", {});
@@ -165,7 +173,8 @@ TEST(NoAnswer, AfterKMissesInARowTheOperatorIsNotRespondingUntilTheyReturn) {
 }
 
 TEST(NoAnswer, AnAcceptResetsTheCount) {
-  RouterConfig config = OneQueue({.name = "q", .offer_timeout_ms = 10'000, .wrap_up_ms = 0, .reoffer_delay_ms = 0});
+  RouterConfig config =
+      OneQueue({.name = "q", .offer_timeout_ms = 10'000, .wrap_up_ms = 0, .reoffer_delay_ms = 0});
   config.not_responding_after_misses = 2;
   RouterDriver d(config);
   LoginWith(d, "op", {});
@@ -196,7 +205,8 @@ TEST(Aging, ALowPriorityContactThatWaitedLongEnoughGoesAheadOfANewNormalOne) {
   RouterDriver d(config);
   d.Submit("old-low", {}, v1::PRIORITY_LOW);
   d.now_unix_ms += 90'000;
-  d.Submit("new-normal", {}, v1::PRIORITY_NORMAL);  // counts as arrived 60 s earlier: still after old-low
+  d.Submit("new-normal", {},
+           v1::PRIORITY_NORMAL);  // counts as arrived 60 s earlier: still after old-low
   d.Submit("urgent", {}, v1::PRIORITY_URGENT);
   LoginWith(d, "op", {});
   EXPECT_EQ(OfferedTo(d, 3), "op");  // urgent always first
@@ -220,7 +230,10 @@ QueueConfig Bullseye() {
   return QueueConfig{.name = "family",
                      .skills = {"family"},
                      .escalation = {
-                         {.after_ms = 0, .same_office = true, .min_proficiency = 7, .summary = "own office, proficiency ≥ 7"},
+                         {.after_ms = 0,
+                          .same_office = true,
+                          .min_proficiency = 7,
+                          .summary = "own office, proficiency ≥ 7"},
                          {.after_ms = 30'000, .same_region = true, .summary = "own region"},
                          {.after_ms = 90'000, .summary = "any region"},
                      }};
@@ -247,7 +260,8 @@ TEST(Escalation, TheFirstRingTakesItAtOnce) {
   LoginWith(d, "same-office-expert", {{"family", 8}}, {}, "smfc-1", "77");
   SubmitFrom(d, "k", "smfc-1", "77");
   EXPECT_EQ(OfferedTo(d, 1), "same-office-expert");
-  EXPECT_NE(d.log.back().contact_offered().reason().summary().find("own office"), std::string::npos);
+  EXPECT_NE(d.log.back().contact_offered().reason().summary().find("own office"),
+            std::string::npos);
 }
 
 TEST(Escalation, TheLastRingIsAnyone) {
@@ -325,7 +339,8 @@ TEST(Callback, OfAConnectedContactIsFailedPrecondition) {
   LoginWith(d, "op", {});
   d.Submit("k");
   d.Accept("op", 1);
-  EXPECT_EQ(d.Run(command::RequestCallback{ContactId(1), "ref"}).status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(d.Run(command::RequestCallback{ContactId(1), "ref"}).status.code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 // ---- transfers ----------------------------------------------------------------------------------
@@ -336,7 +351,8 @@ TEST(Transfer, ToAQueueWaitsThereAheadOfNewerContacts) {
   d.Submit("k");  // general
   d.Accept("general-op", 1);
   d.Submit("newer", {"child_birth"});
-  auto r = d.Run(command::Transfer{OperatorId("general-op"), ContactId(1), "family", OperatorId(), "for family"},
+  auto r = d.Run(command::Transfer{OperatorId("general-op"), ContactId(1), "family", OperatorId(),
+                                   "for family"},
                  v1::ACTOR_KIND_OPERATOR);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(d.contact(1).queue(), "family");
@@ -354,7 +370,8 @@ TEST(Transfer, ToAnOperatorReservesItForThem) {
   LoginWith(d, "b", {});
   LoginWith(d, "c", {});
   d.Run(command::ChangeState{OperatorId("b"), v1::OPERATOR_STATE_BREAK, "x"});
-  ASSERT_TRUE(d.Run(command::Transfer{OperatorId("a"), ContactId(1), "", OperatorId("b"), ""}).status.ok());
+  ASSERT_TRUE(
+      d.Run(command::Transfer{OperatorId("a"), ContactId(1), "", OperatorId("b"), ""}).status.ok());
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);  // c is free, but it is b's
   d.Run(command::ChangeState{OperatorId("b"), v1::OPERATOR_STATE_AVAILABLE, ""});
   EXPECT_EQ(OfferedTo(d, 1), "b");
@@ -364,8 +381,9 @@ TEST(Transfer, OfAContactNotHeldOrToAnUnknownQueueIsRefused) {
   RouterDriver d(OneQueue({.name = "q"}));
   LoginWith(d, "a", {});
   d.Submit("k");
-  EXPECT_EQ(d.Run(command::Transfer{OperatorId("a"), ContactId(1), "", OperatorId(), ""}).status.code(),
-            absl::StatusCode::kFailedPrecondition);  // offered, not connected
+  EXPECT_EQ(
+      d.Run(command::Transfer{OperatorId("a"), ContactId(1), "", OperatorId(), ""}).status.code(),
+      absl::StatusCode::kFailedPrecondition);  // offered, not connected
   d.Accept("a", 1);
   auto r = d.Run(command::Transfer{OperatorId("a"), ContactId(1), "nowhere", OperatorId(), ""});
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
@@ -380,7 +398,8 @@ TEST(Supervisor, ReassignWithdrawsTheOfferAndReservesTheContact) {
   d.Submit("k");
   ASSERT_EQ(OfferedTo(d, 1), "a");
   LoginWith(d, "b", {});
-  auto r = d.Run(command::Reassign{ContactId(1), OperatorId("b"), "b knows the case"}, v1::ACTOR_KIND_SUPERVISOR);
+  auto r = d.Run(command::Reassign{ContactId(1), OperatorId("b"), "b knows the case"},
+                 v1::ACTOR_KIND_SUPERVISOR);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.events[0].offer_revoked().reason(), v1::REVOKE_REASON_SUPERVISOR);
   EXPECT_EQ(r.events[1].actor().kind(), v1::ACTOR_KIND_SUPERVISOR);
@@ -416,8 +435,9 @@ TEST(Supervisor, ForceOperatorStateTakesAnOperatorOffline) {
   RouterDriver d(OneQueue({.name = "q"}));
   LoginWith(d, "a", {});
   d.Submit("k");
-  auto r = d.Run(command::ForceOperatorState{OperatorId("a"), v1::OPERATOR_STATE_OFFLINE, "", "left the desk"},
-                 v1::ACTOR_KIND_SUPERVISOR);
+  auto r = d.Run(
+      command::ForceOperatorState{OperatorId("a"), v1::OPERATOR_STATE_OFFLINE, "", "left the desk"},
+      v1::ACTOR_KIND_SUPERVISOR);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(d.op("a").shown, v1::OPERATOR_STATE_OFFLINE);
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);
@@ -431,7 +451,8 @@ TEST(Supervisor, APausedQueueKeepsItsContactsButOffersNone) {
   EXPECT_EQ(d.contact(1).state, v1::CONTACT_STATE_QUEUED);
   ASSERT_TRUE(d.Run(command::SetQueuePaused{"q", false, ""}).status.ok());
   EXPECT_EQ(OfferedTo(d, 1), "a");
-  EXPECT_EQ(d.Run(command::SetQueuePaused{"nope", true, ""}).status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.Run(command::SetQueuePaused{"nope", true, ""}).status.code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // ---- queue limits and estimates -----------------------------------------------------------------
