@@ -208,8 +208,13 @@ class CompiledRuleSet final : public RuleSet {
                                       uint32_t first) const;
   void FindRegexHits(Reading* reading, ekc::v1::Channel channel, Explanation* explain) const;
   std::optional<uint32_t> NegatedBy(const Reading& reading, const Hit& hit) const;
-  // The word of the nearest kinship word to the hit, or nothing.
+  // The nearest kinship word to the hit, or nothing: the same clause first; at equal distance the
+  // word after it (the object: «бьёт сына», «инвалидность мужу»).
   std::optional<uint32_t> NearestKin(const Reading& reading, const Hit& hit) const;
+  // True when a kinship word of `groups` lies near the hit in its clause (or inside it).
+  bool KinNear(const Reading& reading, const Hit& hit, rules::WhoMask groups) const;
+  // Empty when the hit's `who` and `near` conditions hold; else why not.
+  std::string WhoMismatch(const Reading& reading, const Hit& hit) const;
   // For each pattern, the index in `hits` of its first occurrence that counts, or -1: the
   // evidence shown, counted once in the score.
   std::vector<int32_t> FirstValidHits(const Reading& reading, Explanation* explain) const;
@@ -258,6 +263,8 @@ std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, con
     for (uint32_t at : positions) {
       for (size_t j = at + 1; j < count && j <= at + 1 + pattern.gap; ++j) {
         if (reading.clause[j] != reading.clause[first]) break;
+        // A gap never skips a negation: «ребёнок не инвалид» is not «ребёнок-инвалид».
+        if (j > at + 1 && IsNegator(reading.words()[j - 1].normalized)) break;
         if (!reading.HasTerm(j, pattern.words[k])) continue;
         if (std::find(next.begin(), next.end(), j) == next.end() &&
             next.size() < kPhrasePositionsMax) {
@@ -380,7 +387,7 @@ std::optional<uint32_t> CompiledRuleSet::NearestKin(const Reading& reading, cons
   // The same clause first; then across clause breaks («Сыну пять лет. Дали инвалидность»).
   for (const bool same_clause : {true, false}) {
     for (size_t d = 1; d <= kWhoWindowWords; ++d) {
-      for (const bool left : {true, false}) {
+      for (const bool left : {false, true}) {
         if (left && d > hit.first) continue;
         const size_t j = left ? hit.first - d : hit.last + d;
         if (j >= count || reading.kin[j] == 0) continue;
@@ -390,6 +397,30 @@ std::optional<uint32_t> CompiledRuleSet::NearestKin(const Reading& reading, cons
     }
   }
   return std::nullopt;
+}
+
+bool CompiledRuleSet::KinNear(const Reading& reading, const Hit& hit, rules::WhoMask groups) const {
+  const size_t count = reading.words().size();
+  const size_t from = hit.first > kWhoWindowWords ? hit.first - kWhoWindowWords : 0;
+  for (size_t j = from; j < count && j <= hit.last + kWhoWindowWords; ++j) {
+    if (reading.kin[j] == 0 || reading.clause[j] != reading.clause[hit.first]) continue;
+    if ((groups & (1u << reading.kin[j])) != 0) return true;
+  }
+  return false;
+}
+
+std::string CompiledRuleSet::WhoMismatch(const Reading& reading, const Hit& hit) const {
+  const Pattern& pattern = rules_.patterns[hit.pattern];
+  if (pattern.near != 0 && !KinNear(reading, hit, pattern.near)) {
+    return "no kinship word of its `near:` groups in its clause";
+  }
+  if (pattern.who == 0) return {};
+  const std::optional<uint32_t> kin = NearestKin(reading, hit);
+  const uint32_t group = kin ? reading.kin[*kin] : 0;
+  if ((pattern.who & (group == 0 ? rules::kWhoNobody : 1u << group)) != 0) return {};
+  return kin ? fmt::format("about «{}» ({}), not whom the entry is for",
+                           reading.SpanText(*kin, *kin), rules_.kin_groups[group - 1])
+             : std::string("no kinship word near it, and the entry needs one");
 }
 
 void CompiledRuleSet::Reject(const Reading& reading, const Hit& hit, std::string reason,
@@ -473,15 +504,9 @@ std::vector<int32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
              explain);
       continue;
     }
-    if (pattern.who != 0) {
-      const std::optional<uint32_t> kin = NearestKin(reading, hit);
-      const uint32_t group = kin ? reading.kin[*kin] : 0;
-      if ((pattern.who & (group == 0 ? rules::kWhoNobody : 1u << group)) == 0) {
-        Reject(reading, hit,
-               kin ? fmt::format("about «{}» ({}), not whom the entry is for",
-                                 reading.SpanText(*kin, *kin), rules_.kin_groups[group - 1])
-                   : std::string("no kinship word near it, and the entry needs one"),
-               explain);
+    if (pattern.who != 0 || pattern.near != 0) {
+      if (std::string why = WhoMismatch(reading, hit); !why.empty()) {
+        Reject(reading, hit, std::move(why), explain);
         continue;
       }
     }

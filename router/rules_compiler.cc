@@ -64,36 +64,42 @@ const ListSpec kListSpecs[] = {
      PatternRole::kEvidence,
      1,
      1,
-     {"weight", "negatable", "who", "fuzzy", "urgent"}},
+     {"weight", "negatable", "who", "near", "fuzzy", "urgent"}},
     {"phrases",
      "phrase",
      "phrase",
      PatternRole::kEvidence,
      2,
      kPhraseWordsMax,
-     {"weight", "negatable", "who", "fuzzy", "urgent", "gap"}},
+     {"weight", "negatable", "who", "near", "fuzzy", "urgent", "gap"}},
     {"regexes",
      "regex",
      "regex",
      PatternRole::kEvidence,
      0,
      0,
-     {"weight", "negatable", "who", "urgent"}},
+     {"weight", "negatable", "who", "near", "urgent"}},
     {"urgent_words",
      "word",
      "urgent_word",
      PatternRole::kUrgent,
      1,
      1,
-     {"negatable", "who", "fuzzy"}},
+     {"negatable", "who", "near", "fuzzy"}},
     {"urgent_phrases",
      "phrase",
      "urgent_phrase",
      PatternRole::kUrgent,
      2,
      kPhraseWordsMax,
-     {"negatable", "who", "fuzzy", "gap"}},
-    {"urgent_regexes", "regex", "urgent_regex", PatternRole::kUrgent, 0, 0, {"negatable", "who"}},
+     {"negatable", "who", "near", "fuzzy", "gap"}},
+    {"urgent_regexes",
+     "regex",
+     "urgent_regex",
+     PatternRole::kUrgent,
+     0,
+     0,
+     {"negatable", "who", "near"}},
     {"not_urgent_phrases",
      "phrase",
      "not_urgent_phrase",
@@ -374,10 +380,11 @@ class Compiler {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<WhoMask> ReadWho(const YAML::Node& node) const {
+  absl::StatusOr<WhoMask> ReadWho(const YAML::Node& node, std::string_view key) const {
     const auto names = node.IsSequence() ? node : YAML::Node();
     if (!node.IsSequence() || node.size() == 0) {
-      return Error(node, "`who` is a list of kinship groups (see `kinship:`) or `none`");
+      return Error(node,
+                   fmt::format("`{}` is a list of kinship groups (see `kinship:`) or `none`", key));
     }
     WhoMask mask = 0;
     for (const YAML::Node& item : names) {
@@ -388,7 +395,8 @@ class Compiler {
       }
       const auto it = std::find(rules_.kin_groups.begin(), rules_.kin_groups.end(), name);
       if (it == rules_.kin_groups.end()) {
-        return Error(item, fmt::format("`who` names `{}`, which `kinship:` does not define", name));
+        return Error(item,
+                     fmt::format("`{}` names `{}`, which `kinship:` does not define", key, name));
       }
       mask |= 1u << (it - rules_.kin_groups.begin() + 1);
     }
@@ -548,6 +556,7 @@ class Compiler {
     bool urgent = false;
     int gap = -1;  // -1 = the situation's gap
     WhoMask who = 0;
+    WhoMask near = 0;
   };
 
   absl::StatusOr<bool> ReadBool(const YAML::Node& value, std::string_view name) const {
@@ -567,10 +576,10 @@ class Compiler {
       absl::StatusOr<uint32_t> gap = ReadGap(value);
       if (!gap.ok()) return gap.status();
       entry->gap = static_cast<int>(*gap);
-    } else if (name == "who") {
-      absl::StatusOr<WhoMask> who = ReadWho(value);
+    } else if (name == "who" || name == "near") {
+      absl::StatusOr<WhoMask> who = ReadWho(value, name);
       if (!who.ok()) return who.status();
-      entry->who = *who;
+      (name == "who" ? entry->who : entry->near) = *who;
     } else {
       absl::StatusOr<bool> flag = ReadBool(value, name);
       if (!flag.ok()) return flag.status();
@@ -672,6 +681,7 @@ class Compiler {
       pattern.negatable = entry->negatable;
       pattern.urgent = entry->urgent;
       pattern.who = entry->who;
+      pattern.near = entry->near & ~kWhoNobody;
       pattern.matcher = fmt::format("{}:{}", spec.label, CollapseWhitespace(entry->text));
       rules_.patterns.push_back(std::move(pattern));
     }
@@ -776,7 +786,7 @@ class Compiler {
                                  "words; write «={}» to match this whole word only",
                                  token.normalized, kStemLettersMin, token.normalized));
     }
-    if (single && exact && letters < 2) {
+    if (single && exact && letters < 2 && spec.key != "kinship") {
       return ErrorAt(entry.mark,
                      fmt::format("«{}» is too short to be a word", CollapseWhitespace(entry.text)));
     }

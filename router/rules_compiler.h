@@ -80,7 +80,8 @@ struct Pattern {
   // words («ребёнок не инвалид», «суицидальных мыслей нет»); a hedge («вроде») keeps it.
   bool negatable = false;
   bool urgent = false;  // evidence that is also an urgent marker
-  WhoMask who = 0;
+  WhoMask who = 0;      // the nearest kinship word must be of these groups
+  WhoMask near = 0;     // some kinship word of these groups must be near, in the same clause
   // Shown to operators and methodologists, e.g. "word:инвалид", "phrase:нечего есть".
   std::string matcher;
 };
