@@ -18,6 +18,7 @@
 #include "ekc/v1/intake.grpc.pb.h"
 
 #include "storage/record_codec.h"
+#include "storage/snapshot_codec.h"
 #include "tests/storage/event_log_test_util.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
@@ -288,6 +289,39 @@ TEST_F(EkcutlLogTest, TakeSnapshot_OfAnEmptyLogIsFailedPrecondition) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   Submit(1);
   EXPECT_GT(TakeSnapshot(), 0u);
+  StopDaemon();
+}
+
+TEST_F(EkcutlLogTest, Start_CorruptNewestSnapshotFallsBackToTheOlderOneAndSaysSo) {
+  StartDaemon();
+  Submit(3);
+  const uint64_t older = TakeSnapshot();
+  Submit(2, "later");
+  const uint64_t newer = TakeSnapshot();
+  ASSERT_GT(newer, older);
+  StopDaemon();
+  const std::string key = storage::EncodeSnapshotKey(Sequence(newer), 1);
+  absl::StatusOr<std::string> part = storage::testing::RawGetSnapshot(data_, key);
+  ASSERT_TRUE(part.ok()) << part.status();
+  std::string damaged = *part;
+  damaged.back() ^= 0x01;
+  ASSERT_TRUE(storage::testing::RawPutSnapshot(data_, key, damaged).ok());
+
+  RunResult verify = Ekcutl({"log", "verify", "--data-dir", data_});
+  EXPECT_EQ(verify.exit_status, 1);
+  EXPECT_NE(verify.output.find("checksum mismatch"), std::string::npos) << verify.output;
+
+  StartDaemon();
+  EXPECT_NE(daemon_->ready_line().find("snapshot of event " + std::to_string(older) + " +"),
+            std::string::npos)
+      << daemon_->ready_line();
+  const std::string log = daemon_->StderrText();
+  EXPECT_NE(log.find("snapshot not used"), std::string::npos) << log;
+  EXPECT_NE(log.find("snapshot of event " + std::to_string(newer)), std::string::npos) << log;
+  // Nothing was lost: the contacts after the older snapshot came from the events.
+  v1::SubmitContactResponse out;
+  ASSERT_TRUE(intake_->SubmitContact(Context().get(), SubmitRequest("later-1"), &out).ok());
+  EXPECT_TRUE(out.duplicate());
   StopDaemon();
 }
 
