@@ -30,7 +30,7 @@ struct ServerFacts {
 
 class AdminService final : public ekc::v1::Admin::CallbackService {
  public:
-  AdminService(CoreLoop& core, const RulesHolder& rules, const storage::EventLog& log)
+  AdminService(CoreLoop& core, RulesHolder& rules, const storage::EventLog& log)
       : core_(core), rules_(rules), log_(log) {}
 
   // Set once the server is bound, before it serves.
@@ -58,7 +58,7 @@ class AdminService final : public ekc::v1::Admin::CallbackService {
 
  private:
   CoreLoop& core_;
-  const RulesHolder& rules_;
+  RulesHolder& rules_;  // ReloadRules swaps the set in force
   const storage::EventLog& log_;
   storage::EventLog* maintenance_log_ = nullptr;
   ServerFacts facts_;

@@ -77,8 +77,8 @@ int Run(int argc, char** argv) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      spdlog::warn(
-          "SIGHUP: reloading is not implemented in this version; restart ekcd to apply changes");
+      // Compiled here, off the core thread; a bad file is logged and the running rules stay.
+      (void)(*server)->ReloadRules();
       continue;
     }
     spdlog::info("signal {}: stopping", signal);

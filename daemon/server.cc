@@ -122,6 +122,27 @@ struct Server::Parts {
   bool shut_down = false;
 };
 
+namespace {
+
+// The loader of reloads (Admin.ReloadRules, SIGHUP): the same file, checked against the same
+// queues, so a reload can never leave a queue without its situation.
+absl::StatusOr<std::shared_ptr<const router::RuleSet>> LoadCheckedRules(
+    const DaemonConfig& config) {
+  auto rules = LoadRules(config.rules_path);
+  if (rules.ok()) {
+    if (absl::Status s = CheckQueues(config, **rules); !s.ok()) rules = s;
+  }
+  if (!rules.ok()) {
+    spdlog::warn("rules reload refused, the running rules stay: {}", rules.status().message());
+    return rules.status();
+  }
+  spdlog::info("rules reloaded from {}: version {}, {} situations", config.rules_path,
+               (*rules)->version(), (*rules)->situations().size());
+  return rules;
+}
+
+}  // namespace
+
 absl::Status CheckRulesAgainstConfig(const DaemonConfig& config) {
   auto rules = LoadRules(config.rules_path);
   if (!rules.ok()) return rules.status();
@@ -139,7 +160,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   auto rules = LoadRules(config.rules_path);
   if (!rules.ok()) return rules.status();
   EKC_RETURN_IF_ERROR(CheckQueues(config, **rules));
-  parts->rules = std::make_unique<RulesHolder>(*rules);
+  parts->rules =
+      std::make_unique<RulesHolder>(*rules, [config] { return LoadCheckedRules(config); });
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -246,6 +268,10 @@ void Server::Shutdown() {
   parts_->grpc->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->grpc->Wait();
   parts_->core->Stop();
+}
+
+absl::StatusOr<std::shared_ptr<const router::RuleSet>> Server::ReloadRules() {
+  return parts_->rules->Reload();
 }
 
 const std::string& Server::listen_address() const { return parts_->facts.listen_address; }

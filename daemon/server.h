@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 
 #include "daemon/config.h"
+#include "router/classifier.h"
 
 namespace ekc::daemon {
 
@@ -22,6 +23,10 @@ class Server {
   // Stops serving: new calls are refused, open streams end, pending events are made durable.
   // Idempotent.
   void Shutdown();
+
+  // Compiles the rules file again, checks it against the queues and puts it in force; on error the
+  // running rules stay. Any thread but the core's (SIGHUP comes through here).
+  absl::StatusOr<std::shared_ptr<const router::RuleSet>> ReloadRules();
 
   const std::string& listen_address() const;
   // One line for people: where it listens, what it replayed, which rules it runs.

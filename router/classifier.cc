@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "router/morphology.h"
+#include "router/normalize.h"
 #include "router/rules_compiler.h"
 #include "router/text.h"
 
@@ -36,60 +40,64 @@ constexpr size_t kTokensMax = 16 * 1024;
 // one word thousands of times gains nothing from the rest).
 constexpr size_t kHitsMax = 64 * 1024;
 constexpr size_t kTermsPerSituationMax = 16;
-// «суицидальных мыслей нет»: how far after a match a clause-closing «нет» negates it.
-constexpr size_t kNegationAfterTokensMax = 2;
+// Negation reaches back this many words before a status word («не являемся многодетной»)…
+constexpr size_t kNegationBeforeWordsMax = 3;
+// …and «нет» this many words after it («суицидальных мыслей нет»).
+constexpr size_t kNegationAfterWordsMax = 2;
+// A hedge («вроде», «кажется») this close to a negation keeps the topic.
+constexpr size_t kHedgeWindowWords = 3;
+// How far from a match the nearest kinship word is looked for (`who:`).
+constexpr size_t kWhoWindowWords = 6;
+// Occurrences of one regex recorded for one text.
+constexpr size_t kRegexMatchesMax = 16;
+// Positions a phrase's next word may take (each previous position allows gap + 1).
+constexpr size_t kPhrasePositionsMax = 64;
 // Score comparisons tolerate the rounding of summed fractional weights (0.1 + 0.2 + 0.7 ≥ 1).
 constexpr double kScoreEpsilon = 1e-9;
 
 static_assert(kTokensMax <= kClassifyTextBytesMax, "a token takes at least one byte");
 static_assert(kTermsPerSituationMax > 0);
+static_assert(kPhrasePositionsMax > rules::kGapMax + 1);
 
-// One occurrence of a pattern: tokens [first, last].
-struct Hit {
-  uint32_t pattern = 0;
-  uint32_t first = 0;
-  uint32_t last = 0;
-};
+bool IsOneOf(std::string_view word, std::initializer_list<std::string_view> list) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
 
-// Tokens a situation's match may not use: a false friend («день рождения») or a negated status word
-// («не инвалид»).
-struct Exclusion {
-  uint32_t situation = 0;
-  uint32_t first = 0;
-  uint32_t last = 0;
-  bool operator<(const Exclusion& other) const {
-    return std::tie(situation, first, last) < std::tie(other.situation, other.first, other.last);
-  }
-};
+bool IsNegator(std::string_view word) { return IsOneOf(word, {"не", "ни", "нет", "нету"}); }
 
-bool IsNegationBefore(std::string_view word) {
-  return word == "не" || word == "ни" || word == "нет";
+// Words a negation reaches through to the status word after them: «мы не являемся
+// многодетными», «он у нас не инвалид». A word not listed here (a process verb: «не дали
+// инвалидность») takes the negation for itself.
+bool IsTransparent(std::string_view word) {
+  return IsOneOf(
+      word, {"я",        "мы",       "он",       "она",      "они",       "ты",        "вы",
+             "меня",     "нас",      "его",      "ее",       "их",        "мне",       "нам",
+             "ему",      "ей",       "им",       "у",        "же",        "ведь",      "совсем",
+             "вообще",   "уже",      "еще",      "больше",   "точно",     "даже",      "тоже",
+             "никакой",  "никакая",  "никакие",  "никаких",  "никаким",   "никто",     "вовсе",
+             "являюсь",  "являемся", "является", "являются", "являлся",   "являлась",  "являлись",
+             "был",      "была",     "было",     "были",     "считаемся", "считается", "считаюсь",
+             "числимся", "числится", "признан",  "признана", "признаны",  "стал",      "стала",
+             "стали",    "имеем",    "имеет",    "статуса",  "статус",    "такой",     "такая",
+             "такие",    "таких",    "как"});
+}
+
+// Hedges: «я не малоимущая вроде, но…» still carries the topic.
+bool IsHedge(std::string_view word) {
+  return IsOneOf(word, {"вроде", "наверное", "наверно", "кажется", "видимо", "возможно", "пока",
+                        "формально", "официально", "пожалуй", "якобы", "вродебы"});
+}
+
+// Words of being after «не» that close a clause: «суицидальных мыслей не было».
+bool IsBeing(std::string_view word) {
+  return IsOneOf(word, {"было", "был", "была", "были", "имеется", "имеются", "наблюдается",
+                        "бывает", "возникало", "возникает"});
 }
 
 // Conjunctions that start a new clause: negation does not reach over them («суицидальных мыслей
 // нет, но…», transcripts without commas).
 bool IsClauseWord(std::string_view word) {
-  return word == "но" || word == "а" || word == "однако" || word == "зато" || word == "хотя";
-}
-
-bool StartsClause(const std::vector<Token>& tokens, size_t i) {
-  return tokens[i].clause_break_before || IsClauseWord(tokens[i].normalized);
-}
-
-// «ребёнок не инвалид», «мы не многодетные»: a negation particle directly before the match, in the
-// same clause. «суицидальных мыслей нет»: «нет» within two words after the match, closing its
-// clause. A negated verb elsewhere («инвалидность не дали») does not touch the match.
-bool IsNegated(const std::vector<Token>& tokens, const Hit& hit) {
-  if (hit.first > 0 && !tokens[hit.first].clause_break_before &&
-      IsNegationBefore(tokens[hit.first - 1].normalized)) {
-    return true;
-  }
-  for (size_t j = size_t{hit.last} + 1;
-       j < tokens.size() && j <= hit.last + kNegationAfterTokensMax; ++j) {
-    if (StartsClause(tokens, j)) return false;
-    if (tokens[j].normalized == "нет") return j + 1 == tokens.size() || StartsClause(tokens, j + 1);
-  }
-  return false;
+  return IsOneOf(word, {"но", "а", "однако", "зато", "хотя"});
 }
 
 // True when `choice` is `rule` or lies under it in the IVR menu («3» covers «3.1»).
@@ -117,142 +125,409 @@ std::string_view TruncateUtf8(std::string_view text, size_t bytes_max) {
   return text.substr(0, end);
 }
 
+// One occurrence of a pattern: words [first, last].
+struct Hit {
+  uint32_t pattern = 0;
+  uint32_t first = 0;
+  uint32_t last = 0;
+  bool typo = false;  // its first word matched with a typo forgiven
+};
+
+// Words a situation's match may not use: a false friend («день рождения») or a negated status
+// word («не инвалид»).
+struct Exclusion {
+  uint32_t situation = 0;
+  uint32_t first = 0;
+  uint32_t last = 0;
+  uint32_t hit = 0;  // what excludes: for explanations
+  bool operator<(const Exclusion& other) const {
+    return std::tie(situation, first, last) < std::tie(other.situation, other.first, other.last);
+  }
+};
+
+// The text as the rules read it, and what matched where.
+struct Reading {
+  std::string_view text;  // the input, cut at kClassifyTextBytesMax
+  NormalizedText normalized;
+  std::vector<uint32_t> term_begin;  // word i's terms are terms[term_begin[i], term_begin[i + 1])
+  std::vector<uint32_t> terms;       // term ids, kTypoBit on typo matches
+  std::vector<uint32_t> clause;      // word → clause number
+  std::vector<uint8_t> kin;          // word → kinship group + 1, or 0
+  std::vector<Hit> hits;
+
+  const std::vector<Token>& words() const { return normalized.words; }
+  bool StartsClause(size_t i) const {
+    return words()[i].clause_break_before || IsClauseWord(words()[i].normalized);
+  }
+  bool HasTerm(size_t word, uint32_t term) const {
+    const auto begin = terms.begin() + term_begin[word];
+    const auto end = terms.begin() + term_begin[word + 1];
+    const auto it = std::lower_bound(
+        begin, end, term, [](uint32_t a, uint32_t t) { return (a & ~rules::kTypoBit) < t; });
+    return it != end && (*it & ~rules::kTypoBit) == term;
+  }
+  // The original bytes of words [first, last], as valid UTF-8.
+  std::pair<uint32_t, uint32_t> Span(uint32_t first, uint32_t last) const {
+    const uint32_t begin = words()[first].offset;
+    return {begin, words()[last].offset + words()[last].length - begin};
+  }
+  std::string SpanText(uint32_t first, uint32_t last) const {
+    const auto [begin, length] = Span(first, last);
+    return ToValidUtf8(text.substr(begin, length));
+  }
+};
+
+// A recognised situation, with what ranks it.
+struct Ranked {
+  uint32_t situation = 0;
+  double score = 0;
+  bool urgent = false;
+  ekc::v1::SituationMatch match;
+};
+
 class CompiledRuleSet final : public RuleSet {
  public:
   explicit CompiledRuleSet(CompiledRules rules) : rules_(std::move(rules)) {}
 
-  ekc::v1::Classification Classify(const ClassifyInput& input) const override;
+  ekc::v1::Classification Classify(const ClassifyInput& input) const override {
+    return Run(input, nullptr);
+  }
+  Explanation Explain(const ClassifyInput& input) const override;
   const std::string& version() const override { return rules_.version; }
   const std::vector<SituationInfo>& situations() const override { return rules_.infos; }
 
  private:
-  // A recognised situation, with what ranks it.
-  struct Ranked {
-    uint32_t situation = 0;
-    double score = 0;
-    bool urgent = false;
-    ekc::v1::SituationMatch match;
-  };
-
-  // Every occurrence of every pattern in the tokens, in token order (bounded by kHitsMax).
-  std::vector<Hit> FindHits(const std::vector<Token>& tokens) const;
-  void AddHitsStartingAt(const std::vector<Token>& tokens, uint32_t first,
-                         const std::vector<uint32_t>& candidates, std::vector<Hit>* hits) const;
-  // For each pattern, the index in `hits` of its first occurrence that is neither negated nor
-  // cancelled by an exclusion, or -1: the evidence shown, counted once in the score.
-  std::vector<int32_t> FirstValidHits(const std::vector<Token>& tokens,
-                                      const std::vector<Hit>& hits) const;
-  // Situation `s` with its score, urgency and terms, or nothing when it is under its threshold.
-  std::optional<Ranked> Recognise(uint32_t s, std::string_view text,
-                                  const std::vector<Token>& tokens, const std::vector<Hit>& hits,
+  ekc::v1::Classification Run(const ClassifyInput& input, Explanation* explain) const;
+  Reading Read(std::string_view text) const;
+  bool Applies(uint32_t situation, ekc::v1::Channel channel) const {
+    const uint32_t channels = rules_.situations[situation].channels;
+    return channels == 0 || (channels & (1u << channel)) != 0;
+  }
+  void FindWordHits(Reading* reading, ekc::v1::Channel channel) const;
+  std::optional<uint32_t> MatchPhrase(const Reading& reading, const Pattern& pattern,
+                                      uint32_t first) const;
+  void FindRegexHits(Reading* reading, ekc::v1::Channel channel, Explanation* explain) const;
+  std::optional<uint32_t> NegatedBy(const Reading& reading, const Hit& hit) const;
+  // The nearest kinship word to the hit, or nothing: the same clause first; at equal distance the
+  // word after it (the object: «бьёт сына», «инвалидность мужу»).
+  std::optional<uint32_t> NearestKin(const Reading& reading, const Hit& hit) const;
+  // True when a kinship word of `groups` lies near the hit in its clause (or inside it).
+  bool KinNear(const Reading& reading, const Hit& hit, rules::WhoMask groups) const;
+  // Empty when the hit's `who` and `near` conditions hold; else why not.
+  std::string WhoMismatch(const Reading& reading, const Hit& hit) const;
+  // For each pattern, the index in `hits` of its first occurrence that counts, or -1: the
+  // evidence shown, counted once in the score.
+  std::vector<int32_t> FirstValidHits(const Reading& reading, Explanation* explain) const;
+  std::optional<Ranked> Recognise(uint32_t s, const Reading& reading,
                                   const std::vector<int32_t>& first_hit,
-                                  std::string_view ivr_choice) const;
+                                  std::string_view ivr_choice, Explanation* explain) const;
+  void Reject(const Reading& reading, const Hit& hit, std::string reason,
+              Explanation* explain) const;
 
   CompiledRules rules_;
 };
 
-void CompiledRuleSet::AddHitsStartingAt(const std::vector<Token>& tokens, uint32_t first,
-                                        const std::vector<uint32_t>& candidates,
-                                        std::vector<Hit>* hits) const {
-  for (uint32_t index : candidates) {
-    const Pattern& pattern = rules_.patterns[index];
-    const size_t words = pattern.words.size();
-    if (first + words > tokens.size()) continue;
-    bool matched = true;
-    // The first word matched through the index; the rest must follow in the same clause.
-    for (size_t k = 1; k < words && matched; ++k) {
-      const Token& token = tokens[first + k];
-      matched = !token.clause_break_before && pattern.words[k].Matches(token.normalized);
+Reading CompiledRuleSet::Read(std::string_view text) const {
+  Reading reading;
+  reading.text = TruncateUtf8(text, kClassifyTextBytesMax);
+  reading.normalized = NormalizeText(reading.text, kTokensMax);
+  const std::vector<Token>& words = reading.words();
+  reading.term_begin.reserve(words.size() + 1);
+  reading.clause.reserve(words.size());
+  reading.kin.reserve(words.size());
+  uint32_t clause = 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    reading.term_begin.push_back(static_cast<uint32_t>(reading.terms.size()));
+    rules_.lexicon.Match(words[i], &reading.terms);
+    if (i > 0 && reading.StartsClause(i)) ++clause;
+    reading.clause.push_back(clause);
+    uint8_t kin = 0;
+    for (size_t t = reading.term_begin.back(); t < reading.terms.size() && kin == 0; ++t) {
+      kin = rules_.term_kin[reading.terms[t] & ~rules::kTypoBit];
     }
-    if (!matched) continue;
-    if (hits->size() == kHitsMax) return;
-    hits->push_back(Hit{index, first, static_cast<uint32_t>(first + words - 1)});
+    reading.kin.push_back(kin);
   }
+  reading.term_begin.push_back(static_cast<uint32_t>(reading.terms.size()));
+  return reading;
 }
 
-std::vector<Hit> CompiledRuleSet::FindHits(const std::vector<Token>& tokens) const {
-  std::vector<Hit> hits;
-  for (uint32_t i = 0; i < tokens.size() && hits.size() < kHitsMax; ++i) {
-    const std::string_view word = tokens[i].normalized;
-    if (const auto exact = rules_.by_exact_first_word.find(word);
-        exact != rules_.by_exact_first_word.end()) {
-      AddHitsStartingAt(tokens, i, exact->second, &hits);
+std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, const Pattern& pattern,
+                                                     uint32_t first) const {
+  // The positions the phrase's k-th word can take, given the earlier words; the match ends at the
+  // earliest position of the last word.
+  std::vector<uint32_t> positions{first};
+  std::vector<uint32_t> next;
+  const size_t count = reading.words().size();
+  for (size_t k = 1; k < pattern.words.size(); ++k) {
+    next.clear();
+    for (uint32_t at : positions) {
+      for (size_t j = at + 1; j < count && j <= at + 1 + pattern.gap; ++j) {
+        if (reading.clause[j] != reading.clause[first]) break;
+        // A gap never skips a negation: «ребёнок не инвалид» is not «ребёнок-инвалид».
+        if (j > at + 1 && IsNegator(reading.words()[j - 1].normalized)) break;
+        if (!reading.HasTerm(j, pattern.words[k])) continue;
+        if (std::find(next.begin(), next.end(), j) == next.end() &&
+            next.size() < kPhrasePositionsMax) {
+          next.push_back(static_cast<uint32_t>(j));
+        }
+      }
     }
-    // Every prefix of the word that is long enough to be a stem, at code point boundaries.
-    size_t letters = 0;
-    for (size_t end = 0; end < word.size();) {
-      end += std::max<size_t>(1, DecodeUtf8At(word, end).length);
-      if (++letters < rules::kStemLettersMin) continue;
-      if (const auto stem = rules_.by_stem_first_word.find(word.substr(0, end));
-          stem != rules_.by_stem_first_word.end()) {
-        AddHitsStartingAt(tokens, i, stem->second, &hits);
+    if (next.empty()) return std::nullopt;
+    std::swap(positions, next);
+  }
+  return *std::min_element(positions.begin(), positions.end());
+}
+
+void CompiledRuleSet::FindWordHits(Reading* reading, ekc::v1::Channel channel) const {
+  const size_t count = reading->words().size();
+  for (uint32_t i = 0; i < count && reading->hits.size() < kHitsMax; ++i) {
+    for (uint32_t t = reading->term_begin[i]; t < reading->term_begin[i + 1]; ++t) {
+      const uint32_t term = reading->terms[t] & ~rules::kTypoBit;
+      const bool typo = (reading->terms[t] & rules::kTypoBit) != 0;
+      for (uint32_t index : rules_.patterns_by_first_term[term]) {
+        const Pattern& pattern = rules_.patterns[index];
+        if (!Applies(pattern.situation, channel)) continue;
+        const std::optional<uint32_t> last = pattern.words.size() == 1
+                                                 ? std::optional<uint32_t>(i)
+                                                 : MatchPhrase(*reading, pattern, i);
+        if (!last) continue;
+        if (reading->hits.size() == kHitsMax) return;
+        reading->hits.push_back(Hit{index, i, *last, typo});
       }
     }
   }
-  return hits;
 }
 
-std::vector<int32_t> CompiledRuleSet::FirstValidHits(const std::vector<Token>& tokens,
-                                                     const std::vector<Hit>& hits) const {
-  // Clauses, for calm phrases: «дом сгорел в прошлом году, а сейчас затопило» has two.
-  std::vector<uint32_t> clause_of(tokens.size(), 0);
-  for (size_t i = 1; i < tokens.size(); ++i) {
-    clause_of[i] = clause_of[i - 1] + (StartsClause(tokens, i) ? 1 : 0);
+void CompiledRuleSet::FindRegexHits(Reading* reading, ekc::v1::Channel channel,
+                                    Explanation* explain) const {
+  if (rules_.regex_set == nullptr || reading->words().empty()) return;
+  std::vector<uint32_t> starts;
+  const std::string joined = JoinForRegex(reading->words(), &starts);
+  if (explain != nullptr) explain->regex_text = joined;
+  std::vector<int> matched;
+  RE2::Set::ErrorInfo error;
+  if (!rules_.regex_set->Match(joined, &matched, &error) && error.kind != RE2::Set::kNoError) {
+    // The set ran out of memory on this text: ask each regex on its own instead.
+    matched.clear();
+    for (size_t r = 0; r < rules_.regexes.size(); ++r) matched.push_back(static_cast<int>(r));
   }
+  std::sort(matched.begin(), matched.end());
+  const auto word_end = [&](size_t w) { return starts[w] + reading->words()[w].normalized.size(); };
+  for (int r : matched) {
+    const Pattern& pattern = rules_.patterns[rules_.regex_patterns[r]];
+    if (!Applies(pattern.situation, channel)) continue;
+    const RE2& regex = *rules_.regexes[r];
+    size_t position = 0;
+    for (size_t found = 0; found < kRegexMatchesMax && position < joined.size(); ++found) {
+      re2::StringPiece match;
+      if (!regex.Match(joined, position, joined.size(), RE2::UNANCHORED, &match, 1)) break;
+      const size_t begin = static_cast<size_t>(match.data() - joined.data());
+      const size_t end = begin + match.size();
+      position = end > begin ? end : begin + 1;
+      // The words the match touches (a match of spaces alone touches none).
+      const auto first = std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin();
+      size_t first_word = first > 0 ? static_cast<size_t>(first - 1) : 0;
+      if (word_end(first_word) <= begin) ++first_word;
+      size_t last_word =
+          static_cast<size_t>(std::lower_bound(starts.begin(), starts.end(), end) - starts.begin());
+      if (last_word == 0 || first_word >= starts.size()) continue;
+      --last_word;
+      if (first_word > last_word) continue;
+      if (reading->hits.size() == kHitsMax) return;
+      reading->hits.push_back(Hit{rules_.regex_patterns[r], static_cast<uint32_t>(first_word),
+                                  static_cast<uint32_t>(last_word), false});
+    }
+  }
+}
+
+std::optional<uint32_t> CompiledRuleSet::NegatedBy(const Reading& reading, const Hit& hit) const {
+  const std::vector<Token>& words = reading.words();
+  std::optional<uint32_t> negator;
+  // Before: «не», through transparent words, in the same clause.
+  for (size_t d = 1; d <= kNegationBeforeWordsMax && d <= hit.first; ++d) {
+    const size_t j = hit.first - d;
+    if (reading.StartsClause(j + 1)) break;
+    const std::string_view word = words[j].normalized;
+    if (IsNegator(word)) {
+      negator = static_cast<uint32_t>(j);
+      break;
+    }
+    if (IsClauseWord(word) || !IsTransparent(word)) break;
+  }
+  // After: «нет» or «не было» closing the clause.
+  for (size_t j = size_t{hit.last} + 1;
+       !negator && j < words.size() && j <= hit.last + kNegationAfterWordsMax; ++j) {
+    if (reading.StartsClause(j)) break;
+    const std::string_view word = words[j].normalized;
+    const auto closes = [&](size_t next) {
+      return next == words.size() || reading.StartsClause(next);
+    };
+    if ((word == "нет" || word == "нету") && closes(j + 1)) negator = static_cast<uint32_t>(j);
+    if (word == "не" && j + 1 < words.size() && IsBeing(words[j + 1].normalized) && closes(j + 2)) {
+      negator = static_cast<uint32_t>(j);
+    }
+  }
+  if (!negator) return std::nullopt;
+  // A hedge in the same clause near the negation keeps the topic.
+  const size_t from = std::min<size_t>(*negator, hit.first);
+  const size_t to = std::max<size_t>(*negator, hit.last);
+  const uint32_t clause = reading.clause[hit.first];
+  const size_t begin = from > kHedgeWindowWords ? from - kHedgeWindowWords : 0;
+  for (size_t j = begin; j < words.size() && j <= to + kHedgeWindowWords; ++j) {
+    if (reading.clause[j] == clause && IsHedge(words[j].normalized)) return std::nullopt;
+  }
+  return negator;
+}
+
+std::optional<uint32_t> CompiledRuleSet::NearestKin(const Reading& reading, const Hit& hit) const {
+  for (uint32_t i = hit.first; i <= hit.last; ++i) {
+    if (reading.kin[i] != 0) return i;
+  }
+  const size_t count = reading.words().size();
+  // The same clause first; then across clause breaks («Сыну пять лет. Дали инвалидность»).
+  for (const bool same_clause : {true, false}) {
+    for (size_t d = 1; d <= kWhoWindowWords; ++d) {
+      for (const bool left : {false, true}) {
+        if (left && d > hit.first) continue;
+        const size_t j = left ? hit.first - d : hit.last + d;
+        if (j >= count || reading.kin[j] == 0) continue;
+        if (same_clause && reading.clause[j] != reading.clause[hit.first]) continue;
+        return static_cast<uint32_t>(j);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool CompiledRuleSet::KinNear(const Reading& reading, const Hit& hit, rules::WhoMask groups) const {
+  const size_t count = reading.words().size();
+  const size_t from = hit.first > kWhoWindowWords ? hit.first - kWhoWindowWords : 0;
+  for (size_t j = from; j < count && j <= hit.last + kWhoWindowWords; ++j) {
+    if (reading.kin[j] == 0 || reading.clause[j] != reading.clause[hit.first]) continue;
+    if ((groups & (1u << reading.kin[j])) != 0) return true;
+  }
+  return false;
+}
+
+std::string CompiledRuleSet::WhoMismatch(const Reading& reading, const Hit& hit) const {
+  const Pattern& pattern = rules_.patterns[hit.pattern];
+  if (pattern.near != 0 && !KinNear(reading, hit, pattern.near)) {
+    return "no kinship word of its `near:` groups in its clause";
+  }
+  if (pattern.who == 0) return {};
+  const std::optional<uint32_t> kin = NearestKin(reading, hit);
+  const uint32_t group = kin ? reading.kin[*kin] : 0;
+  if ((pattern.who & (group == 0 ? rules::kWhoNobody : 1u << group)) != 0) return {};
+  return kin ? fmt::format("about «{}» ({}), not whom the entry is for",
+                           reading.SpanText(*kin, *kin), rules_.kin_groups[group - 1])
+             : std::string("no kinship word near it, and the entry needs one");
+}
+
+void CompiledRuleSet::Reject(const Reading& reading, const Hit& hit, std::string reason,
+                             Explanation* explain) const {
+  if (explain == nullptr) return;
+  const Pattern& pattern = rules_.patterns[hit.pattern];
+  RejectedMatch& rejected = explain->rejected.emplace_back();
+  rejected.code = rules_.infos[pattern.situation].code;
+  rejected.matcher = pattern.matcher;
+  rejected.text = reading.SpanText(hit.first, hit.last);
+  rejected.offset = reading.words()[hit.first].offset;
+  rejected.reason = std::move(reason);
+}
+
+std::vector<int32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
+                                                     Explanation* explain) const {
+  const std::vector<Hit>& hits = reading.hits;
   // Exclusions first: false friends, and the words of negated status matches. Then the clauses in
   // which a situation's urgent markers are calmed.
   std::vector<bool> negated(hits.size(), false);
   std::vector<Exclusion> exclusions;
-  std::vector<std::pair<uint32_t, uint32_t>> calm_clauses;  // (situation, clause)
+  std::vector<std::tuple<uint32_t, uint32_t, uint32_t>> calm_clauses;  // situation, clause, hit
   for (size_t h = 0; h < hits.size(); ++h) {
     const Pattern& pattern = rules_.patterns[hits[h].pattern];
-    negated[h] = pattern.negatable && IsNegated(tokens, hits[h]);
+    if (pattern.negatable) {
+      if (const std::optional<uint32_t> by = NegatedBy(reading, hits[h])) {
+        negated[h] = true;
+        Reject(reading, hits[h], fmt::format("negated by «{}»", reading.SpanText(*by, *by)),
+               explain);
+      }
+    }
     if (pattern.role == PatternRole::kExclude || negated[h]) {
-      exclusions.push_back(Exclusion{pattern.situation, hits[h].first, hits[h].last});
+      exclusions.push_back(
+          Exclusion{pattern.situation, hits[h].first, hits[h].last, static_cast<uint32_t>(h)});
     }
     if (pattern.role == PatternRole::kCalm) {
-      calm_clauses.emplace_back(pattern.situation, clause_of[hits[h].first]);
+      calm_clauses.emplace_back(pattern.situation, reading.clause[hits[h].first],
+                                static_cast<uint32_t>(h));
     }
   }
   std::sort(exclusions.begin(), exclusions.end());
   std::sort(calm_clauses.begin(), calm_clauses.end());
-  const auto is_calmed = [&](const Hit& hit, uint32_t situation) {
-    return std::binary_search(calm_clauses.begin(), calm_clauses.end(),
-                              std::make_pair(situation, clause_of[hit.first]));
+  const auto calmed_by = [&](const Hit& hit, uint32_t situation) -> const Hit* {
+    const auto it = std::lower_bound(calm_clauses.begin(), calm_clauses.end(),
+                                     std::make_tuple(situation, reading.clause[hit.first], 0u));
+    if (it == calm_clauses.end() || std::get<0>(*it) != situation ||
+        std::get<1>(*it) != reading.clause[hit.first]) {
+      return nullptr;
+    }
+    return &hits[std::get<2>(*it)];
   };
   // A match is cancelled by an exclusion it overlaps, unless the match strictly contains it: the
-  // longer rule wins («не хочу жить в этом мире» over the false friend «жить в»). An exclusion is
-  // at most kPhraseWordsMax tokens long, so only those starting that close before can overlap.
-  const auto is_excluded = [&](const Hit& hit, uint32_t situation) {
-    const uint32_t from = hit.first >= rules::kPhraseWordsMax
-                              ? static_cast<uint32_t>(hit.first - rules::kPhraseWordsMax)
-                              : 0;
-    for (auto it =
-             std::lower_bound(exclusions.begin(), exclusions.end(), Exclusion{situation, from, 0});
+  // longer rule wins («не хочу жить в этом мире» over the false friend «жить в»). Exclusions span
+  // at most kPhraseWordsMax words with gaps; look back far enough for the longest.
+  constexpr uint32_t kExclusionWordsMax =
+      static_cast<uint32_t>(rules::kPhraseWordsMax * (rules::kGapMax + 1));
+  const auto excluded_by = [&](const Hit& hit, uint32_t situation) -> const Exclusion* {
+    const uint32_t from = hit.first >= kExclusionWordsMax ? hit.first - kExclusionWordsMax : 0;
+    for (auto it = std::lower_bound(exclusions.begin(), exclusions.end(),
+                                    Exclusion{situation, from, 0, 0});
          it != exclusions.end() && it->situation == situation && it->first <= hit.last; ++it) {
       if (it->last < hit.first) continue;  // no overlap
+      if (&hits[it->hit] == &hit) continue;
       const bool strictly_contains = hit.first <= it->first && it->last <= hit.last &&
                                      (hit.last - hit.first) > (it->last - it->first);
-      if (!strictly_contains) return true;
+      if (!strictly_contains) return &*it;
     }
-    return false;
+    return nullptr;
   };
   std::vector<int32_t> first_hit(rules_.patterns.size(), -1);
   for (size_t h = 0; h < hits.size(); ++h) {
     const Hit& hit = hits[h];
     const Pattern& pattern = rules_.patterns[hit.pattern];
     if (pattern.role == PatternRole::kExclude || pattern.role == PatternRole::kCalm) continue;
-    if (negated[h] || first_hit[hit.pattern] >= 0 || is_excluded(hit, pattern.situation)) continue;
-    if (pattern.role == PatternRole::kUrgent && is_calmed(hit, pattern.situation)) continue;
+    if (negated[h] || first_hit[hit.pattern] >= 0) continue;
+    if (const Exclusion* by = excluded_by(hit, pattern.situation)) {
+      const Hit& other = hits[by->hit];
+      Reject(reading, hit,
+             fmt::format("cancelled by {} «{}»", rules_.patterns[other.pattern].matcher,
+                         reading.SpanText(other.first, other.last)),
+             explain);
+      continue;
+    }
+    if (pattern.who != 0 || pattern.near != 0) {
+      if (std::string why = WhoMismatch(reading, hit); !why.empty()) {
+        Reject(reading, hit, std::move(why), explain);
+        continue;
+      }
+    }
+    if (pattern.role == PatternRole::kUrgent) {
+      if (const Hit* calm = calmed_by(hit, pattern.situation)) {
+        Reject(reading, hit,
+               fmt::format("calmed by {} «{}»", rules_.patterns[calm->pattern].matcher,
+                           reading.SpanText(calm->first, calm->last)),
+               explain);
+        continue;
+      }
+    }
     first_hit[hit.pattern] = static_cast<int32_t>(h);
   }
   return first_hit;
 }
 
-std::optional<CompiledRuleSet::Ranked> CompiledRuleSet::Recognise(
-    uint32_t s, std::string_view text, const std::vector<Token>& tokens,
-    const std::vector<Hit>& hits, const std::vector<int32_t>& first_hit,
-    std::string_view ivr_choice) const {
+std::optional<Ranked> CompiledRuleSet::Recognise(uint32_t s, const Reading& reading,
+                                                 const std::vector<int32_t>& first_hit,
+                                                 std::string_view ivr_choice,
+                                                 Explanation* explain) const {
   const CompiledSituation& situation = rules_.situations[s];
   Ranked entry;
   entry.situation = s;
@@ -271,28 +546,38 @@ std::optional<CompiledRuleSet::Ranked> CompiledRuleSet::Recognise(
     if (first_hit[p] < 0) continue;
     const Pattern& pattern = rules_.patterns[p];
     if (pattern.role == PatternRole::kEvidence) entry.score += pattern.weight;
-    if (pattern.role == PatternRole::kUrgent) urgent_trigger = true;
-    text_hits.push_back(&hits[first_hit[p]]);
+    if (pattern.role == PatternRole::kUrgent || pattern.urgent) urgent_trigger = true;
+    text_hits.push_back(&reading.hits[first_hit[p]]);
   }
-  if (entry.score <= 0 || entry.score + kScoreEpsilon < situation.threshold) return std::nullopt;
-
   const SituationInfo& info = rules_.infos[s];
+  if (entry.score <= 0) return std::nullopt;
+  if (entry.score + kScoreEpsilon < situation.threshold) {
+    if (explain != nullptr) {
+      for (const Hit* hit : text_hits) {
+        Reject(reading, *hit,
+               fmt::format("{} scores {} of the {} it needs", info.code, entry.score,
+                           situation.threshold),
+               explain);
+      }
+    }
+    return std::nullopt;
+  }
   entry.urgent = info.priority == ekc::v1::PRIORITY_URGENT || urgent_trigger;
   // The evidence in reading order, after the IVR choice: an operator reads it alongside the text.
   std::stable_sort(text_hits.begin(), text_hits.end(), [&](const Hit* a, const Hit* b) {
-    return tokens[a->first].offset < tokens[b->first].offset;
+    return reading.words()[a->first].offset < reading.words()[b->first].offset;
   });
   for (const Hit* hit : text_hits) {
-    const uint32_t begin = tokens[hit->first].offset;
-    const uint32_t end = tokens[hit->last].offset + tokens[hit->last].length;
+    const auto [begin, length] = reading.Span(hit->first, hit->last);
     ekc::v1::MatchedTerm& term = terms.emplace_back();
-    // Tokens start and end on whole letters, but a phrase may span a malformed byte between them;
+    // Words start and end on whole letters, but a phrase may span a malformed byte between them;
     // protobuf strings must be valid UTF-8, so such a byte is shown as U+FFFD (offset and length
     // still locate the original bytes).
-    term.set_text(ToValidUtf8(text.substr(begin, end - begin)));
+    term.set_text(ToValidUtf8(reading.text.substr(begin, length)));
     term.set_offset(begin);
-    term.set_length(end - begin);
-    term.set_matcher(rules_.patterns[hit->pattern].matcher);
+    term.set_length(length);
+    const std::string& matcher = rules_.patterns[hit->pattern].matcher;
+    term.set_matcher(hit->typo ? matcher + " (typo)" : matcher);
   }
   ekc::v1::SituationMatch& match = entry.match;
   match.set_code(info.code);
@@ -302,19 +587,22 @@ std::optional<CompiledRuleSet::Ranked> CompiledRuleSet::Recognise(
   for (size_t t = 0; t < terms.size() && t < kTermsPerSituationMax; ++t) {
     *match.add_terms() = std::move(terms[t]);
   }
+  for (const std::string& skill : info.skills) match.add_skills(skill);
+  match.set_queue(info.queue);
   return entry;
 }
 
-ekc::v1::Classification CompiledRuleSet::Classify(const ClassifyInput& input) const {
-  const std::string_view text = TruncateUtf8(input.text, kClassifyTextBytesMax);
-  const std::vector<Token> tokens = Tokenize(text, kTokensMax);
-  const std::vector<Hit> hits = FindHits(tokens);
-  const std::vector<int32_t> first_hit = FirstValidHits(tokens, hits);
+ekc::v1::Classification CompiledRuleSet::Run(const ClassifyInput& input,
+                                             Explanation* explain) const {
+  Reading reading = Read(input.text);
+  FindWordHits(&reading, input.channel);
+  FindRegexHits(&reading, input.channel, explain);
+  const std::vector<int32_t> first_hit = FirstValidHits(reading, explain);
   const std::string_view ivr_choice = TrimAscii(input.ivr_choice);
 
   std::vector<Ranked> ranked;
   for (uint32_t s = 0; s < rules_.situations.size(); ++s) {
-    if (std::optional<Ranked> entry = Recognise(s, text, tokens, hits, first_hit, ivr_choice)) {
+    if (std::optional<Ranked> entry = Recognise(s, reading, first_hit, ivr_choice, explain)) {
       ranked.push_back(std::move(*entry));
     }
   }
@@ -340,7 +628,40 @@ ekc::v1::Classification CompiledRuleSet::Classify(const ClassifyInput& input) co
   result.set_priority(priority == ekc::v1::PRIORITY_UNSPECIFIED ? ekc::v1::PRIORITY_NORMAL
                                                                 : priority);
   result.set_rules_version(rules_.version);
+  if (explain != nullptr) {
+    for (const Token& filler : reading.normalized.fillers) {
+      explain->fillers.push_back(ToValidUtf8(reading.text.substr(filler.offset, filler.length)));
+    }
+    for (const Token& word : reading.words()) {
+      ExplainedWord& out = explain->words.emplace_back();
+      out.text = ToValidUtf8(reading.text.substr(word.offset, word.length));
+      out.normalized = word.normalized;
+      out.stem = StemRussian(word.normalized);
+      out.number = word.number;
+      out.offset = word.offset;
+      out.length = word.length;
+      out.clause_break_before = word.clause_break_before;
+      std::vector<uint32_t> ids;
+      std::vector<rules::MatchWay> ways;
+      rules_.lexicon.MatchUncached(word, &ids, &ways);
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const rules::Term& term = rules_.lexicon.term(ids[i]);
+        static constexpr std::string_view kWays[] = {"", " (stem)", " (form)", " (typo)"};
+        const std::string_view mark = term.kind == rules::TermKind::kExact    ? "="
+                                      : term.kind == rules::TermKind::kNumber ? "#"
+                                                                              : "";
+        out.terms.push_back(
+            fmt::format("{}{}{}", mark, term.text, kWays[static_cast<size_t>(ways[i])]));
+      }
+    }
+  }
   return result;
+}
+
+Explanation CompiledRuleSet::Explain(const ClassifyInput& input) const {
+  Explanation explanation;
+  explanation.classification = Run(input, &explanation);
+  return explanation;
 }
 
 }  // namespace

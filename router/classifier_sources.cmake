@@ -1,2 +1,3 @@
-# The classifier's sources (text normalisation, rules compilation, classification).
-target_sources(ekc_router PRIVATE classifier.cc rules_compiler.cc text.cc)
+# The classifier's sources: text normalisation, morphology, the lexicon of rule words, rules
+# compilation, classification.
+target_sources(ekc_router PRIVATE classifier.cc lexicon.cc morphology.cc normalize.cc rules_compiler.cc text.cc)

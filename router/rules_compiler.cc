@@ -8,15 +8,40 @@
 #include <yaml-cpp/yaml.h>
 
 #include "base/hash.h"
+#include "router/normalize.h"
 #include "router/text.h"
 
 namespace ekc::router::rules {
 namespace {
 
-constexpr std::string_view kTopLevelKeys[] = {"version", "situations", "tie_break", "threshold"};
-constexpr std::string_view kSituationKeys[] = {
-    "code",    "title", "priority",     "weight",         "threshold",          "words",
-    "phrases", "ivr",   "urgent_words", "urgent_phrases", "not_urgent_phrases", "exclude_phrases"};
+constexpr std::string_view kTopLevelKeys[] = {"version",   "situations", "tie_break",
+                                              "threshold", "gap",        "kinship"};
+constexpr std::string_view kSituationKeys[] = {"code",
+                                               "title",
+                                               "priority",
+                                               "weight",
+                                               "threshold",
+                                               "skills",
+                                               "queue",
+                                               "channels",
+                                               "gap",
+                                               "words",
+                                               "phrases",
+                                               "regexes",
+                                               "ivr",
+                                               "urgent_words",
+                                               "urgent_phrases",
+                                               "urgent_regexes",
+                                               "not_urgent_phrases",
+                                               "exclude_phrases",
+                                               "exclude_regexes"};
+
+constexpr std::pair<std::string_view, ekc::v1::Channel> kChannels[] = {
+    {"voice", ekc::v1::CHANNEL_VOICE},
+    {"chat", ekc::v1::CHANNEL_CHAT},
+    {"portal", ekc::v1::CHANNEL_PORTAL},
+    {"messenger", ekc::v1::CHANNEL_MESSENGER},
+};
 
 // How the entries of one list key are read.
 struct ListSpec {
@@ -25,16 +50,71 @@ struct ListSpec {
   std::string_view label;      // the matcher's prefix in results: "word", "urgent_phrase", …
   PatternRole role;
   size_t words_min;  // 1 for word lists; 2 for phrases (one word belongs under words:)
-  size_t words_max;
+  size_t words_max;  // 0 for regexes
+  // The options an entry written as a map may have besides `entry_key`.
+  std::initializer_list<std::string_view> options;
 };
 
-constexpr ListSpec kListSpecs[] = {
-    {"words", "word", "word", PatternRole::kEvidence, 1, 1},
-    {"phrases", "phrase", "phrase", PatternRole::kEvidence, 2, kPhraseWordsMax},
-    {"urgent_words", "word", "urgent_word", PatternRole::kUrgent, 1, 1},
-    {"urgent_phrases", "phrase", "urgent_phrase", PatternRole::kUrgent, 2, kPhraseWordsMax},
-    {"not_urgent_phrases", "phrase", "not_urgent_phrase", PatternRole::kCalm, 1, kPhraseWordsMax},
-    {"exclude_phrases", "phrase", "exclude_phrase", PatternRole::kExclude, 1, kPhraseWordsMax},
+constexpr bool IsRegexSpec(const ListSpec& spec) { return spec.words_max == 0; }
+
+const ListSpec kListSpecs[] = {
+    {"words",
+     "word",
+     "word",
+     PatternRole::kEvidence,
+     1,
+     1,
+     {"weight", "negatable", "who", "near", "fuzzy", "urgent"}},
+    {"phrases",
+     "phrase",
+     "phrase",
+     PatternRole::kEvidence,
+     2,
+     kPhraseWordsMax,
+     {"weight", "negatable", "who", "near", "fuzzy", "urgent", "gap"}},
+    {"regexes",
+     "regex",
+     "regex",
+     PatternRole::kEvidence,
+     0,
+     0,
+     {"weight", "negatable", "who", "near", "urgent"}},
+    {"urgent_words",
+     "word",
+     "urgent_word",
+     PatternRole::kUrgent,
+     1,
+     1,
+     {"negatable", "who", "near", "fuzzy"}},
+    {"urgent_phrases",
+     "phrase",
+     "urgent_phrase",
+     PatternRole::kUrgent,
+     2,
+     kPhraseWordsMax,
+     {"negatable", "who", "near", "fuzzy", "gap"}},
+    {"urgent_regexes",
+     "regex",
+     "urgent_regex",
+     PatternRole::kUrgent,
+     0,
+     0,
+     {"negatable", "who", "near"}},
+    {"not_urgent_phrases",
+     "phrase",
+     "not_urgent_phrase",
+     PatternRole::kCalm,
+     1,
+     kPhraseWordsMax,
+     {"gap", "fuzzy"}},
+    {"exclude_phrases",
+     "phrase",
+     "exclude_phrase",
+     PatternRole::kExclude,
+     1,
+     kPhraseWordsMax,
+     {"gap", "fuzzy"}},
+    {"exclude_regexes", "regex", "exclude_regex", PatternRole::kExclude, 0, 0, {}},
 };
 
 template <size_t N>
@@ -83,6 +163,14 @@ bool IsValidCode(std::string_view code) {
   });
 }
 
+bool IsValidName(std::string_view name) {
+  if (name.empty() || name.size() > kNameBytesMax) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
 bool IsValidIvrChoice(std::string_view choice) {
   if (choice.empty() || choice.size() > kIvrChoiceBytesMax) return false;
   return std::all_of(choice.begin(), choice.end(), [](char c) {
@@ -119,6 +207,14 @@ class Compiler {
       if (!value.ok()) return value.status();
       default_threshold_ = *value;
     }
+    if (const auto gap = fields.find("gap"); gap != fields.end()) {
+      absl::StatusOr<uint32_t> value = ReadGap(gap->second.value);
+      if (!value.ok()) return value.status();
+      default_gap_ = *value;
+    }
+    if (const auto kinship = fields.find("kinship"); kinship != fields.end()) {
+      if (absl::Status s = ReadKinship(kinship->second); !s.ok()) return s;
+    }
     const auto situations = fields.find("situations");
     if (situations == fields.end()) return Error(root, "missing `situations:`");
     const YAML::Node& list = situations->second.value;
@@ -135,7 +231,7 @@ class Compiler {
     if (const auto tie_break = fields.find("tie_break"); tie_break != fields.end()) {
       if (absl::Status s = ReadTieBreak(tie_break->second); !s.ok()) return s;
     }
-    BuildIndex();
+    if (absl::Status s = BuildIndex(situations->second.key); !s.ok()) return s;
     return std::move(rules_);
   }
 
@@ -199,20 +295,136 @@ class Compiler {
     return value;
   }
 
-  absl::Status CompileSituation(const YAML::Node& node) {
-    if (!node.IsMap()) {
-      return Error(node, "a situation is a map with code, title, priority and matchers");
+  absl::StatusOr<uint32_t> ReadGap(const YAML::Node& node) const {
+    int value = -1;
+    if (!node.IsScalar() || !YAML::convert<int>::decode(node, value) || value < 0 ||
+        value > static_cast<int>(kGapMax)) {
+      return Error(node, fmt::format("`gap` must be a whole number from 0 to {}", kGapMax));
     }
-    std::map<std::string, Field, std::less<>> fields;
-    if (absl::Status s = ReadFields(node, kSituationKeys, "in a situation", &fields); !s.ok()) {
-      return s;
-    }
-    const uint32_t index = static_cast<uint32_t>(rules_.infos.size());
-    SituationInfo info;
-    CompiledSituation compiled;
-    compiled.threshold = default_threshold_;
-    compiled.tie_rank = kUnranked;
+    return static_cast<uint32_t>(value);
+  }
 
+  // A list of short ASCII names (skills); `what` names the key in errors.
+  absl::StatusOr<std::vector<std::string>> ReadNames(const Field& field,
+                                                     std::string_view what) const {
+    if (!field.value.IsSequence()) {
+      return Error(field.value.IsNull() ? field.key : field.value,
+                   fmt::format("`{}` is a list of names", what));
+    }
+    if (field.value.size() > kSkillsMax) {
+      return Error(field.value, fmt::format("more than {} {}", kSkillsMax, what));
+    }
+    std::vector<std::string> names;
+    for (const YAML::Node& item : field.value) {
+      if (!item.IsScalar() || !IsValidName(item.Scalar())) {
+        return Error(item, fmt::format("a name in `{}` is Latin letters, digits, _ . and -, at "
+                                       "most {} characters",
+                                       what, kNameBytesMax));
+      }
+      if (std::find(names.begin(), names.end(), item.Scalar()) != names.end()) {
+        return Error(item, fmt::format("`{}` is listed twice in `{}`", item.Scalar(), what));
+      }
+      names.push_back(item.Scalar());
+    }
+    return names;
+  }
+
+  absl::StatusOr<uint32_t> ReadChannels(const Field& field) const {
+    if (!field.value.IsSequence() || field.value.size() == 0) {
+      return Error(field.value.IsNull() ? field.key : field.value,
+                   "`channels` is a non-empty list of voice, chat, portal, messenger");
+    }
+    uint32_t mask = 0;
+    for (const YAML::Node& item : field.value) {
+      const std::string name = item.IsScalar() ? item.Scalar() : std::string();
+      const auto* channel = std::find_if(std::begin(kChannels), std::end(kChannels),
+                                         [&](const auto& c) { return c.first == name; });
+      if (channel == std::end(kChannels)) {
+        return Error(
+            item, fmt::format("unknown channel `{}`: use voice, chat, portal or messenger", name));
+      }
+      mask |= 1u << channel->second;
+    }
+    return mask;
+  }
+
+  absl::Status ReadKinship(const Field& field) {
+    if (!field.value.IsMap() || field.value.size() == 0) {
+      return Error(field.value.IsNull() ? field.key : field.value,
+                   "`kinship` maps group names (child, spouse, …) to lists of words");
+    }
+    if (field.value.size() > kKinGroupsMax) {
+      return Error(field.value, fmt::format("more than {} kinship groups", kKinGroupsMax));
+    }
+    static const ListSpec kKinSpec{"kinship", "word", "kin", PatternRole::kEvidence, 1, 1, {}};
+    for (auto it = field.value.begin(); it != field.value.end(); ++it) {
+      const YAML::Node key = it->first;
+      if (!key.IsScalar() || !IsValidCode(key.Scalar()) || key.Scalar() == "none") {
+        return Error(key, "a kinship group is named in lowercase Latin letters (not `none`)");
+      }
+      if (std::find(rules_.kin_groups.begin(), rules_.kin_groups.end(), key.Scalar()) !=
+          rules_.kin_groups.end()) {
+        return Error(key, fmt::format("kinship group `{}` is given twice", key.Scalar()));
+      }
+      rules_.kin_groups.push_back(key.Scalar());
+      const Field list{key, it->second};
+      if (absl::Status s = CheckList(list); !s.ok()) return s;
+      for (const YAML::Node& item : list.value) {
+        absl::StatusOr<Entry> entry = ReadEntry(item, kKinSpec);
+        if (!entry.ok()) return entry.status();
+        absl::StatusOr<std::vector<uint32_t>> words = ParseWords(*entry, kKinSpec);
+        if (!words.ok()) return words.status();
+        kin_terms_.emplace_back(words->front(), static_cast<uint8_t>(rules_.kin_groups.size()));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<WhoMask> ReadWho(const YAML::Node& node, std::string_view key) const {
+    const auto names = node.IsSequence() ? node : YAML::Node();
+    if (!node.IsSequence() || node.size() == 0) {
+      return Error(node,
+                   fmt::format("`{}` is a list of kinship groups (see `kinship:`) or `none`", key));
+    }
+    WhoMask mask = 0;
+    for (const YAML::Node& item : names) {
+      const std::string name = item.IsScalar() ? item.Scalar() : std::string();
+      if (name == "none") {
+        mask |= kWhoNobody;
+        continue;
+      }
+      const auto it = std::find(rules_.kin_groups.begin(), rules_.kin_groups.end(), name);
+      if (it == rules_.kin_groups.end()) {
+        return Error(item,
+                     fmt::format("`{}` names `{}`, which `kinship:` does not define", key, name));
+      }
+      mask |= 1u << (it - rules_.kin_groups.begin() + 1);
+    }
+    return mask;
+  }
+
+  absl::Status ReadPriority(const Field& field, ekc::v1::Priority* priority) const {
+    absl::StatusOr<std::string> text = ReadText(field, "priority");
+    if (!text.ok()) return text.status();
+    static constexpr std::pair<std::string_view, ekc::v1::Priority> kPriorities[] = {
+        {"low", ekc::v1::PRIORITY_LOW},
+        {"normal", ekc::v1::PRIORITY_NORMAL},
+        {"high", ekc::v1::PRIORITY_HIGH},
+        {"urgent", ekc::v1::PRIORITY_URGENT},
+    };
+    for (const auto& [name, value] : kPriorities) {
+      if (*text == name) {
+        *priority = value;
+        return absl::OkStatus();
+      }
+    }
+    return Error(field.value,
+                 fmt::format("unknown priority `{}`: use low, normal, high or urgent", *text));
+  }
+
+  absl::Status ReadCode(const YAML::Node& node,
+                        const std::map<std::string, Field, std::less<>>& fields,
+                        SituationInfo* info) {
     const auto code = fields.find("code");
     if (code == fields.end()) return Error(node, "a situation needs a `code`");
     absl::StatusOr<std::string> code_text = ReadText(code->second, "code");
@@ -228,48 +440,84 @@ class Compiler {
                                                    *code_text, seen->second));
     }
     code_lines_.emplace(*code_text, code->second.value.Mark().line + 1);
-    info.code = *code_text;
+    info->code = *code_text;
 
     const auto title = fields.find("title");
     if (title == fields.end()) {
-      return Error(node, fmt::format("situation `{}` needs a `title`", info.code));
+      return Error(node, fmt::format("situation `{}` needs a `title`", info->code));
     }
     absl::StatusOr<std::string> title_text = ReadText(title->second, "title");
     if (!title_text.ok()) return title_text.status();
     if (title_text->size() > kTitleBytesMax) {
       return Error(title->second.value, fmt::format("title longer than {} bytes", kTitleBytesMax));
     }
-    info.title = *title_text;
+    info->title = *title_text;
+    return absl::OkStatus();
+  }
 
-    info.priority = ekc::v1::PRIORITY_NORMAL;
-    if (const auto priority = fields.find("priority"); priority != fields.end()) {
-      absl::StatusOr<std::string> text = ReadText(priority->second, "priority");
-      if (!text.ok()) return text.status();
-      if (*text == "low") {
-        info.priority = ekc::v1::PRIORITY_LOW;
-      } else if (*text == "normal") {
-        info.priority = ekc::v1::PRIORITY_NORMAL;
-      } else if (*text == "high") {
-        info.priority = ekc::v1::PRIORITY_HIGH;
-      } else if (*text == "urgent") {
-        info.priority = ekc::v1::PRIORITY_URGENT;
-      } else {
-        return Error(priority->second.value,
-                     fmt::format("unknown priority `{}`: use low, normal, high or urgent", *text));
+  // priority, skills, queue, channels, weight, threshold, gap.
+  absl::Status ReadSituationSettings(const std::map<std::string, Field, std::less<>>& fields,
+                                     SituationInfo* info, CompiledSituation* compiled) {
+    info->priority = ekc::v1::PRIORITY_NORMAL;
+    if (const auto it = fields.find("priority"); it != fields.end()) {
+      if (absl::Status s = ReadPriority(it->second, &info->priority); !s.ok()) return s;
+    }
+    if (const auto it = fields.find("skills"); it != fields.end()) {
+      absl::StatusOr<std::vector<std::string>> skills = ReadNames(it->second, "skills");
+      if (!skills.ok()) return skills.status();
+      info->skills = std::move(*skills);
+    }
+    if (const auto it = fields.find("queue"); it != fields.end()) {
+      absl::StatusOr<std::string> queue = ReadText(it->second, "queue");
+      if (!queue.ok()) return queue.status();
+      if (!IsValidName(*queue)) {
+        return Error(it->second.value,
+                     fmt::format("a queue name is Latin letters, digits, _ . and -, at most {} "
+                                 "characters",
+                                 kNameBytesMax));
       }
+      info->queue = *queue;
     }
+    if (const auto it = fields.find("channels"); it != fields.end()) {
+      absl::StatusOr<uint32_t> channels = ReadChannels(it->second);
+      if (!channels.ok()) return channels.status();
+      compiled->channels = *channels;
+    }
+    situation_weight_ = 1;
+    if (const auto it = fields.find("weight"); it != fields.end()) {
+      absl::StatusOr<double> value = ReadPositive(it->second.value, "weight");
+      if (!value.ok()) return value.status();
+      situation_weight_ = *value;
+    }
+    compiled->threshold = default_threshold_;
+    if (const auto it = fields.find("threshold"); it != fields.end()) {
+      absl::StatusOr<double> value = ReadPositive(it->second.value, "threshold");
+      if (!value.ok()) return value.status();
+      compiled->threshold = *value;
+    }
+    situation_gap_ = default_gap_;
+    if (const auto it = fields.find("gap"); it != fields.end()) {
+      absl::StatusOr<uint32_t> value = ReadGap(it->second.value);
+      if (!value.ok()) return value.status();
+      situation_gap_ = *value;
+    }
+    return absl::OkStatus();
+  }
 
-    double weight = 1;
-    if (const auto w = fields.find("weight"); w != fields.end()) {
-      absl::StatusOr<double> value = ReadPositive(w->second.value, "weight");
-      if (!value.ok()) return value.status();
-      weight = *value;
+  absl::Status CompileSituation(const YAML::Node& node) {
+    if (!node.IsMap()) {
+      return Error(node, "a situation is a map with code, title, priority and matchers");
     }
-    if (const auto t = fields.find("threshold"); t != fields.end()) {
-      absl::StatusOr<double> value = ReadPositive(t->second.value, "threshold");
-      if (!value.ok()) return value.status();
-      compiled.threshold = *value;
+    std::map<std::string, Field, std::less<>> fields;
+    if (absl::Status s = ReadFields(node, kSituationKeys, "in a situation", &fields); !s.ok()) {
+      return s;
     }
+    const uint32_t index = static_cast<uint32_t>(rules_.infos.size());
+    SituationInfo info;
+    CompiledSituation compiled;
+    compiled.tie_rank = kUnranked;
+    if (absl::Status s = ReadCode(node, fields, &info); !s.ok()) return s;
+    if (absl::Status s = ReadSituationSettings(fields, &info, &compiled); !s.ok()) return s;
 
     compiled.patterns_begin = static_cast<uint32_t>(rules_.patterns.size());
     size_t evidence = 0;
@@ -277,26 +525,26 @@ class Compiler {
     for (const ListSpec& spec : kListSpecs) {
       const auto list = fields.find(spec.key);
       if (list == fields.end()) continue;
-      absl::Status s = CompileList(spec, list->second, index, weight, &entries);
+      absl::Status s = CompileList(spec, list->second, index, &entries);
       if (!s.ok()) return s;
       if (spec.role == PatternRole::kEvidence) evidence += list->second.value.size();
     }
     if (const auto ivr = fields.find("ivr"); ivr != fields.end()) {
-      if (absl::Status s = CompileIvr(ivr->second, weight, &compiled, &entries); !s.ok()) return s;
+      if (absl::Status s = CompileIvr(ivr->second, &compiled, &entries); !s.ok()) return s;
       evidence += compiled.ivr.size();
     }
     compiled.patterns_end = static_cast<uint32_t>(rules_.patterns.size());
     if (evidence == 0) {
-      return Error(node, fmt::format("situation `{}` has no matchers: add words, phrases or ivr",
-                                     info.code));
+      return Error(node,
+                   fmt::format("situation `{}` has no matchers: add words, phrases, regexes or ivr",
+                               info.code));
     }
     rules_.infos.push_back(std::move(info));
     rules_.situations.push_back(std::move(compiled));
     return absl::OkStatus();
   }
 
-  // Reads a list's entry: a plain text, or a map with the entry key and options (weight,
-  // negatable).
+  // A list's entry: a plain text, or a map with the entry key and options.
   struct Entry {
     // Where to point errors. A mark, not a YAML::Node: assigning one Node to another rebinds
     // nothing in yaml-cpp — it overwrites the referenced node in the document.
@@ -304,7 +552,43 @@ class Compiler {
     std::string text;
     double weight = 0;  // 0 = the situation's weight
     bool negatable = false;
+    bool fuzzy = true;
+    bool urgent = false;
+    int gap = -1;  // -1 = the situation's gap
+    WhoMask who = 0;
+    WhoMask near = 0;
   };
+
+  absl::StatusOr<bool> ReadBool(const YAML::Node& value, std::string_view name) const {
+    bool result = false;
+    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, result)) {
+      return Error(value, fmt::format("`{}` must be true or false", name));
+    }
+    return result;
+  }
+
+  absl::Status ReadOption(const std::string& name, const YAML::Node& value, Entry* entry) const {
+    if (name == "weight") {
+      absl::StatusOr<double> weight = ReadPositive(value, "weight");
+      if (!weight.ok()) return weight.status();
+      entry->weight = *weight;
+    } else if (name == "gap") {
+      absl::StatusOr<uint32_t> gap = ReadGap(value);
+      if (!gap.ok()) return gap.status();
+      entry->gap = static_cast<int>(*gap);
+    } else if (name == "who" || name == "near") {
+      absl::StatusOr<WhoMask> who = ReadWho(value, name);
+      if (!who.ok()) return who.status();
+      (name == "who" ? entry->who : entry->near) = *who;
+    } else {
+      absl::StatusOr<bool> flag = ReadBool(value, name);
+      if (!flag.ok()) return flag.status();
+      (name == "negatable" ? entry->negatable
+       : name == "fuzzy"   ? entry->fuzzy
+                           : entry->urgent) = *flag;
+    }
+    return absl::OkStatus();
+  }
 
   absl::StatusOr<Entry> ReadEntry(const YAML::Node& item, const ListSpec& spec) const {
     Entry entry;
@@ -312,9 +596,6 @@ class Compiler {
     if (item.IsScalar()) {
       entry.text = item.Scalar();
     } else if (item.IsMap()) {
-      // Exclusions and calm phrases only switch other entries off: no weight, no negation.
-      const bool options_allowed =
-          spec.role != PatternRole::kExclude && spec.role != PatternRole::kCalm;
       for (auto it = item.begin(); it != item.end(); ++it) {
         const YAML::Node key = it->first;
         const YAML::Node value = it->second;
@@ -323,21 +604,14 @@ class Compiler {
           if (!value.IsScalar()) return Error(value, fmt::format("`{}` must be a text", name));
           entry.text = value.Scalar();
           entry.mark = value.Mark();
-        } else if (name == "weight" && options_allowed && spec.role == PatternRole::kEvidence) {
-          absl::StatusOr<double> weight = ReadPositive(value, "weight");
-          if (!weight.ok()) return weight.status();
-          entry.weight = *weight;
-        } else if (name == "negatable" && options_allowed) {
-          if (!value.IsScalar() || !YAML::convert<bool>::decode(value, entry.negatable)) {
-            return Error(value, "`negatable` must be true or false");
-          }
+        } else if (std::find(spec.options.begin(), spec.options.end(), name) !=
+                   spec.options.end()) {
+          if (absl::Status s = ReadOption(name, value, &entry); !s.ok()) return s;
         } else {
-          return Error(key,
-                       fmt::format("unknown key `{}` in an entry of `{}`; known keys: {}{}", name,
-                                   spec.key, spec.entry_key,
-                                   !options_allowed                      ? ""
-                                   : spec.role == PatternRole::kEvidence ? ", weight, negatable"
-                                                                         : ", negatable"));
+          std::string known(spec.entry_key);
+          for (std::string_view option : spec.options) known += fmt::format(", {}", option);
+          return Error(key, fmt::format("unknown key `{}` in an entry of `{}`; known keys: {}",
+                                        name, spec.key, known));
         }
       }
     } else {
@@ -372,104 +646,161 @@ class Compiler {
   }
 
   absl::Status CompileList(const ListSpec& spec, const Field& field, uint32_t situation,
-                           double situation_weight, size_t* entries) {
+                           size_t* entries) {
     if (absl::Status s = CheckList(field); !s.ok()) return s;
     if (absl::Status s = CountEntries(field, entries); !s.ok()) return s;
     std::map<std::string, int, std::less<>> seen;  // normalised entry → line
     for (const YAML::Node& item : field.value) {
       absl::StatusOr<Entry> entry = ReadEntry(item, spec);
       if (!entry.ok()) return entry.status();
-      absl::StatusOr<std::vector<WordMatcher>> words = ParseWords(*entry, spec);
-      if (!words.ok()) return words.status();
+      Pattern pattern;
       std::string key;
-      for (const WordMatcher& w : *words) key += (w.exact ? "=" : "") + w.text + " ";
+      if (IsRegexSpec(spec)) {
+        absl::StatusOr<int32_t> regex = CompileRegex(*entry, rules_.patterns.size());
+        if (!regex.ok()) return regex.status();
+        pattern.regex = *regex;
+        key = entry->text;
+      } else {
+        absl::StatusOr<std::vector<uint32_t>> words = ParseWords(*entry, spec);
+        if (!words.ok()) return words.status();
+        for (uint32_t id : *words) key += fmt::format("{} ", id);
+        pattern.words = std::move(*words);
+      }
       const int line = entry->mark.line + 1;
       if (const auto [it, inserted] = seen.emplace(key, line); !inserted) {
         return ErrorAt(entry->mark,
                        fmt::format("«{}» is already listed in `{}` at line {}",
                                    CollapseWhitespace(entry->text), spec.key, it->second));
       }
-      Pattern pattern;
       pattern.situation = situation;
       pattern.role = spec.role;
-      pattern.words = std::move(*words);
       pattern.weight = spec.role == PatternRole::kEvidence
-                           ? (entry->weight > 0 ? entry->weight : situation_weight)
+                           ? (entry->weight > 0 ? entry->weight : situation_weight_)
                            : 0;
+      pattern.gap = entry->gap >= 0 ? static_cast<uint32_t>(entry->gap) : situation_gap_;
       pattern.negatable = entry->negatable;
+      pattern.urgent = entry->urgent;
+      pattern.who = entry->who;
+      pattern.near = entry->near & ~kWhoNobody;
       pattern.matcher = fmt::format("{}:{}", spec.label, CollapseWhitespace(entry->text));
       rules_.patterns.push_back(std::move(pattern));
     }
     return absl::OkStatus();
   }
 
-  // Turns «=мать одиночк» into word matchers. Each whitespace-separated piece is tokenised like a
-  // citizen's text (so «ребёнок-инвалид» is two words and ё is е); a leading «=» makes the piece's
-  // words exact. A stem must have kStemLettersMin letters; inside a phrase a shorter word («не»,
-  // «на», «в») is matched whole.
-  absl::StatusOr<std::vector<WordMatcher>> ParseWords(const Entry& entry,
-                                                      const ListSpec& spec) const {
-    std::vector<WordMatcher> words;
-    bool first_explicitly_exact = false;
+  // Compiles one regular expression; returns its index in rules_.regexes.
+  absl::StatusOr<int32_t> CompileRegex(const Entry& entry, size_t pattern) {
+    if (entry.text.size() > kRegexBytesMax) {
+      return ErrorAt(entry.mark, fmt::format("a regex is longer than {} bytes", kRegexBytesMax));
+    }
+    if (rules_.regexes.size() == kRegexesMax) {
+      return ErrorAt(entry.mark, fmt::format("more than {} regexes", kRegexesMax));
+    }
+    // The text it runs on has ё folded to е; fold the pattern the same way.
+    std::string source = entry.text;
+    for (const std::string_view yo : {"ё", "Ё"}) {
+      for (size_t at = source.find(yo); at != std::string::npos; at = source.find(yo, at)) {
+        source.replace(at, yo.size(), "е");
+      }
+    }
+    auto regex = std::make_unique<RE2>(source, RegexOptions());
+    if (!regex->ok()) {
+      return ErrorAt(entry.mark, fmt::format("regex «{}»: {}", entry.text, regex->error()));
+    }
+    if (RE2::PartialMatch("", *regex)) {
+      return ErrorAt(entry.mark,
+                     fmt::format("regex «{}» matches an empty text, so it would match every "
+                                 "message",
+                                 entry.text));
+    }
+    regex_sources_.push_back(source);
+    rules_.regexes.push_back(std::move(regex));
+    rules_.regex_patterns.push_back(static_cast<uint32_t>(pattern));
+    return static_cast<int32_t>(rules_.regexes.size() - 1);
+  }
+
+  static RE2::Options RegexOptions() {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_case_sensitive(false);
+    options.set_max_mem(kRegexMemoryBytesMax);
+    return options;
+  }
+
+  // Turns «=мать одиночк» into terms. The entry is normalised like a citizen's text (so
+  // «ребёнок-инвалид» is two words, ё is е, «1,5» is one number and «эм эс э» is «мсэ»); a piece
+  // written with a leading «=» gives whole words. A stem must have kStemLettersMin letters; inside
+  // a phrase a shorter word («не», «на», «в») is matched whole.
+  absl::StatusOr<std::vector<uint32_t>> ParseWords(const Entry& entry, const ListSpec& spec) {
     const std::string shown = CollapseWhitespace(entry.text);
+    std::string clean;  // the entry without its «=» marks
+    std::vector<std::pair<size_t, size_t>> exact_ranges;
     for (std::string_view piece : SplitWhitespace(entry.text)) {
       const bool exact = piece.front() == '=';
       if (exact) piece.remove_prefix(1);
-      const std::vector<Token> tokens = Tokenize(piece, kPhraseWordsMax + 1);
-      if (tokens.empty()) {
+      if (!clean.empty()) clean.push_back(' ');
+      if (exact) exact_ranges.emplace_back(clean.size(), clean.size() + piece.size());
+      clean += piece;
+      if (Tokenize(piece, 1).empty()) {
         return ErrorAt(entry.mark,
                        fmt::format("«{}» in «{}» has no letters or digits", piece, shown));
       }
-      for (const Token& token : tokens) {
-        if (words.size() == kPhraseWordsMax) {
-          return ErrorAt(entry.mark,
-                         fmt::format("«{}» has more than {} words", shown, kPhraseWordsMax));
-        }
-        const size_t letters = CodePointCount(token.normalized);
-        WordMatcher word{token.normalized, exact || letters < kStemLettersMin};
-        if (spec.words_max == 1 && !exact && letters < kStemLettersMin) {
-          return ErrorAt(
-              entry.mark,
-              fmt::format("stem «{}» is shorter than {} letters and would match too many "
-                          "words; write «={}» to match this whole word only",
-                          token.normalized, kStemLettersMin, token.normalized));
-        }
-        if (spec.words_max == 1 && exact && letters < 2) {
-          return ErrorAt(entry.mark, fmt::format("«{}» is too short to be a word", shown));
-        }
-        if (words.empty()) first_explicitly_exact = exact;
-        words.push_back(std::move(word));
-      }
     }
-    if (words.size() < spec.words_min) {
+    const std::vector<Token> tokens = NormalizeText(clean, kPhraseWordsMax + 1).words;
+    if (tokens.empty()) {
+      return ErrorAt(entry.mark, fmt::format("«{}» has only filler words", shown));
+    }
+    if (tokens.size() > kPhraseWordsMax) {
+      return ErrorAt(entry.mark,
+                     fmt::format("«{}» has more than {} words", shown, kPhraseWordsMax));
+    }
+    if (tokens.size() < spec.words_min) {
       return ErrorAt(entry.mark, fmt::format("«{}» is one word: put it under `words:`", shown));
     }
-    if (words.size() > spec.words_max) {
+    if (tokens.size() > spec.words_max) {
       return ErrorAt(entry.mark,
                      fmt::format("«{}» has {} words: put it under `phrases:` (a hyphen also "
                                  "separates words)",
-                                 shown, words.size()));
+                                 shown, tokens.size()));
     }
-    // A one-word exclusion follows the rules of `words:`.
-    if (spec.words_max > 1 && words.size() == 1 && !first_explicitly_exact &&
-        CodePointCount(words[0].text) < kStemLettersMin) {
-      return ErrorAt(entry.mark,
-                     fmt::format("stem «{}» is shorter than {} letters; write «={}» to match this "
-                                 "whole word only",
-                                 words[0].text, kStemLettersMin, words[0].text));
+    std::vector<uint32_t> terms;
+    for (const Token& token : tokens) {
+      const bool exact = std::any_of(exact_ranges.begin(), exact_ranges.end(), [&](auto range) {
+        return token.offset >= range.first && token.offset < range.second;
+      });
+      absl::StatusOr<Term> term = MakeTerm(token, exact, tokens.size(), entry, spec);
+      if (!term.ok()) return term.status();
+      terms.push_back(rules_.lexicon.Add(*term));
     }
-    return words;
+    return terms;
   }
 
-  absl::Status CompileIvr(const Field& field, double situation_weight, CompiledSituation* situation,
-                          size_t* entries) {
+  absl::StatusOr<Term> MakeTerm(const Token& token, bool exact, size_t words, const Entry& entry,
+                                const ListSpec& spec) const {
+    if (token.is_number) return Term{token.number, TermKind::kNumber, false};
+    const size_t letters = CodePointCount(token.normalized);
+    const bool single = spec.words_max == 1 || words == 1;
+    if (single && !exact && letters < kStemLettersMin) {
+      return ErrorAt(entry.mark,
+                     fmt::format("stem «{}» is shorter than {} letters and would match too many "
+                                 "words; write «={}» to match this whole word only",
+                                 token.normalized, kStemLettersMin, token.normalized));
+    }
+    if (single && exact && letters < 2 && spec.key != "kinship") {
+      return ErrorAt(entry.mark,
+                     fmt::format("«{}» is too short to be a word", CollapseWhitespace(entry.text)));
+    }
+    const bool whole = exact || letters < kStemLettersMin;
+    return Term{token.normalized, whole ? TermKind::kExact : TermKind::kPrefix, entry.fuzzy};
+  }
+
+  absl::Status CompileIvr(const Field& field, CompiledSituation* situation, size_t* entries) {
     if (absl::Status s = CheckList(field); !s.ok()) return s;
     if (absl::Status s = CountEntries(field, entries); !s.ok()) return s;
-    static constexpr ListSpec kIvrSpec{"ivr", "ivr", "ivr", PatternRole::kEvidence, 1, 1};
+    static const ListSpec kIvrSpec{"ivr", "ivr", "ivr", PatternRole::kEvidence, 1, 1, {"weight"}};
     for (const YAML::Node& item : field.value) {
       absl::StatusOr<Entry> entry = ReadEntry(item, kIvrSpec);
       if (!entry.ok()) return entry.status();
-      if (entry->negatable) return ErrorAt(entry->mark, "an IVR choice cannot be negated");
       const std::string choice = CollapseWhitespace(entry->text);
       if (!IsValidIvrChoice(choice)) {
         return ErrorAt(
@@ -484,7 +815,7 @@ class Compiler {
         }
       }
       situation->ivr.push_back(
-          IvrRule{choice, entry->weight > 0 ? entry->weight : situation_weight, "ivr:" + choice});
+          IvrRule{choice, entry->weight > 0 ? entry->weight : situation_weight_, "ivr:" + choice});
     }
     return absl::OkStatus();
   }
@@ -509,18 +840,43 @@ class Compiler {
     return absl::OkStatus();
   }
 
-  void BuildIndex() {
+  absl::Status BuildIndex(const YAML::Node& situations_key) {
+    rules_.lexicon.Build();
+    rules_.patterns_by_first_term.assign(rules_.lexicon.size(), {});
     for (uint32_t i = 0; i < rules_.patterns.size(); ++i) {
-      const WordMatcher& first = rules_.patterns[i].words.front();
-      auto& index = first.exact ? rules_.by_exact_first_word : rules_.by_stem_first_word;
-      index[first.text].push_back(i);
+      const Pattern& pattern = rules_.patterns[i];
+      if (!pattern.words.empty()) rules_.patterns_by_first_term[pattern.words.front()].push_back(i);
     }
+    rules_.term_kin.assign(rules_.lexicon.size(), 0);
+    for (const auto& [term, group] : kin_terms_) {
+      if (rules_.term_kin[term] == 0) rules_.term_kin[term] = group;
+    }
+    if (rules_.regexes.empty()) return absl::OkStatus();
+    auto set = std::make_unique<RE2::Set>(RegexOptions(), RE2::UNANCHORED);
+    for (const std::string& source : regex_sources_) {
+      std::string error;
+      if (set->Add(source, &error) < 0) {
+        return Error(situations_key, fmt::format("regex «{}»: {}", source, error));
+      }
+    }
+    if (!set->Compile()) {
+      return Error(situations_key,
+                   fmt::format("the regexes together need more than {} MiB; simplify them",
+                               kRegexMemoryBytesMax >> 20));
+    }
+    rules_.regex_set = std::move(set);
+    return absl::OkStatus();
   }
 
   std::string_view text_;
   std::string file_name_;
   double default_threshold_ = 1;
+  uint32_t default_gap_ = 0;
+  double situation_weight_ = 1;
+  uint32_t situation_gap_ = 0;
   std::map<std::string, int, std::less<>> code_lines_;
+  std::vector<std::pair<uint32_t, uint8_t>> kin_terms_;  // term → kinship group + 1
+  std::vector<std::string> regex_sources_;
   CompiledRules rules_;
 };
 

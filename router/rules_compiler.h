@@ -2,29 +2,33 @@
 
 // Internal to the classifier: the compiled form of a rules file and the compiler that builds it
 // from YAML. classifier.cc matches texts against it; nothing outside router/ should include this
-// header.
+// header. docs/rules.md describes the language for the people who write it.
 //
-// The language (what a methodologist writes) is described at the top of deploy/rules/default.yaml.
-// In short: a situation has matchers — `words` (stem prefixes), `phrases` (consecutive stems),
-// `ivr` (menu choices) — that add their weight to its score when they fire;
-// `urgent_words`/`urgent_phrases` that make a recognised situation urgent, unless a
-// `not_urgent_phrases` entry («в прошлом году») shares their clause; and `exclude_phrases` (false
-// friends) that cancel the matches they overlap. The structures are kept general on purpose
-// — a pattern is a sequence of word matchers with a role, a weight and flags — so that the full
-// engine can add regexes, gaps between words, negation scopes and co-occurrence conditions as new
-// fields and roles, without a second matching pipeline.
+// In short: a situation has matchers — `words` (stems, whole words, numbers), `phrases` (words in
+// order with at most `gap` other words between them, in one clause), `regexes` (RE2 over the
+// normalised text), `ivr` (menu choices) — that add their weight to its score when they fire;
+// `urgent_*` markers that make a recognised situation urgent unless a `not_urgent_phrases` entry
+// («в прошлом году») shares their clause; and `exclude_*` entries (false friends) that cancel the
+// matches they overlap. An entry may be negatable (a status word: «не инвалид») and may ask who is
+// affected (`who:` — the nearest kinship word of the `kinship:` groups). Every word of every entry
+// is a term of one Lexicon (router/lexicon.h), so a text's words are matched once, whatever the
+// number of rules.
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include "absl/status/statusor.h"
 
 #include "router/classifier.h"
+#include "router/lexicon.h"
 
 namespace ekc::router::rules {
 
@@ -40,6 +44,16 @@ inline constexpr size_t kCodeBytesMax = 64;
 // shorter words are matched whole (written «=чс» in `words`, automatically inside phrases).
 inline constexpr size_t kStemLettersMin = 3;
 inline constexpr double kWeightMax = 100.0;
+// The most other words a phrase may allow between two of its words.
+inline constexpr uint32_t kGapMax = 5;
+inline constexpr size_t kRegexBytesMax = 1024;
+inline constexpr size_t kRegexesMax = 1024;
+// Memory for the compiled regular expressions, each alone and all together (RE2::Set); RE2's
+// default (8 MiB) is too small for a thousand alternations of Russian words.
+inline constexpr int64_t kRegexMemoryBytesMax = int64_t{64} << 20;
+inline constexpr size_t kKinGroupsMax = 30;
+inline constexpr size_t kSkillsMax = 16;
+inline constexpr size_t kNameBytesMax = 64;  // a skill or a queue name
 
 // What a pattern does when it fires.
 enum class PatternRole : uint8_t {
@@ -49,27 +63,27 @@ enum class PatternRole : uint8_t {
   kCalm,  // in the same clause as an urgent marker, makes it not count («в прошлом году»)
 };
 
-// One word of a pattern, compared with a token's normalised form.
-struct WordMatcher {
-  std::string text;    // normalised (text.h), e.g. «инвалид»
-  bool exact = false;  // the whole token must equal `text`; otherwise `text` is a prefix (a stem)
-
-  bool Matches(std::string_view token) const {
-    return exact ? token == text : token.substr(0, text.size()) == text;
-  }
-};
+// Who is affected, for entries with `who:` (bit 0: no kinship word near the match; bit k + 1:
+// kinship group k). 0 means anyone.
+using WhoMask = uint32_t;
+inline constexpr WhoMask kWhoNobody = 1;
 
 struct Pattern {
   uint32_t situation = 0;  // index into CompiledRules::situations
   PatternRole role = PatternRole::kEvidence;
-  std::vector<WordMatcher> words;  // 1..kPhraseWordsMax, consecutive tokens of one clause
-  double weight = 0;               // for kEvidence
-  // «не»/«ни»/«нет» directly before the match, or «нет» closing its clause within two words after
-  // it, cancels the match and the situation's other matches on the same words («ребёнок не
-  // инвалид», «суицидальных мыслей нет»).
+  std::vector<uint32_t> words;  // term ids (Lexicon), 1..kPhraseWordsMax; empty for a regex
+  int32_t regex = -1;           // index into CompiledRules::regexes, or -1
+  uint32_t gap = 0;             // other words allowed between two words of a phrase
+  double weight = 0;            // for kEvidence
+  // A negation particle shortly before the match (through words like «является», «мы»), or «нет»
+  // closing its clause after it, cancels the match and the situation's other matches on the same
+  // words («ребёнок не инвалид», «суицидальных мыслей нет»); a hedge («вроде») keeps it.
   bool negatable = false;
-  std::string
-      matcher;  // shown to operators and methodologists, e.g. "word:инвалид", "phrase:нечего есть"
+  bool urgent = false;  // evidence that is also an urgent marker
+  WhoMask who = 0;      // the nearest kinship word must be of these groups
+  WhoMask near = 0;     // some kinship word of these groups must be near, in the same clause
+  // Shown to operators and methodologists, e.g. "word:инвалид", "phrase:нечего есть".
+  std::string matcher;
 };
 
 struct IvrRule {
@@ -87,6 +101,7 @@ struct CompiledSituation {
   std::vector<IvrRule> ivr;
   uint32_t patterns_begin = 0;  // this situation's patterns are patterns[begin, end)
   uint32_t patterns_end = 0;
+  uint32_t channels = 0;  // bit per ekc::v1::Channel the text matchers apply on; 0 = every channel
 };
 
 inline constexpr uint32_t kUnranked = UINT32_MAX;
@@ -96,10 +111,13 @@ struct CompiledRules {
   std::vector<SituationInfo> infos;           // in file order
   std::vector<CompiledSituation> situations;  // parallel to `infos`
   std::vector<Pattern> patterns;              // grouped by situation, in file order within it
-  // Pattern indices by their first word: exact words by the whole normalised token, stems by
-  // prefix.
-  std::map<std::string, std::vector<uint32_t>, std::less<>> by_exact_first_word;
-  std::map<std::string, std::vector<uint32_t>, std::less<>> by_stem_first_word;
+  Lexicon lexicon;
+  std::vector<std::vector<uint32_t>> patterns_by_first_term;  // term id → patterns it starts
+  std::vector<std::string> kin_groups;                        // names, in file order
+  std::vector<uint8_t> term_kin;  // term id → kinship group index + 1, or 0
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<uint32_t> regex_patterns;  // regex index → pattern index
+  std::unique_ptr<RE2::Set> regex_set;   // every regex, to find which ones match in one pass
 };
 
 // Compiles a rules file. Errors are INVALID_ARGUMENT "FILE:LINE:COLUMN: reason" (1-based) pointing

@@ -33,6 +33,9 @@ struct Token {
   // the previous token and this one. Phrases do not cross it and negation does not reach over it.
   bool clause_break_before = false;
   bool is_number = false;  // a run of digits
+  // The value when the word is a number (router/normalize.h): "3" for «3» and for «трое», "1.5"
+  // for «1,5» and «полтора»; empty otherwise. Tokenize leaves it empty.
+  std::string number;
 };
 
 // A token is cut after this many code points (letters plus combining marks) and the rest of the run

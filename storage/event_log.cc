@@ -777,9 +777,10 @@ absl::StatusOr<ekc::v1::RouterSnapshot> EventLog::ReadSnapshot(Sequence sequence
         fmt::format("{}: snapshot of event {}: the header says it covers event {}", context,
                     sequence, header->sequence()));
   }
-  // The parts' values, copied: an iterator's value is valid only until it moves. At most
-  // header->parts() passes (checked against kSnapshotPartsMax by the decoder).
-  std::vector<std::string> values;
+  // The payload is reassembled as the parts are read (an iterator's value is valid only until it
+  // moves). At most header->parts() passes, checked against kSnapshotPartsMax by the decoder.
+  std::string payload;
+  payload.reserve(header->payload_bytes());
   for (uint32_t part = 1; part <= header->parts(); ++part) {
     it->Next();
     if (!key_is(part)) {
@@ -787,11 +788,13 @@ absl::StatusOr<ekc::v1::RouterSnapshot> EventLog::ReadSnapshot(Sequence sequence
       return absl::DataLossError(fmt::format("{}: snapshot of event {}: part {} of {} is missing",
                                              context, sequence, part, header->parts()));
     }
-    values.emplace_back(View(it->value()));
+    if (absl::Status status = AppendSnapshotPart(*header, part, View(it->value()), &payload);
+        !status.ok()) {
+      return absl::DataLossError(fmt::format("{}: {}", context, Message(status)));
+    }
   }
-  std::vector<std::string_view> views(values.begin(), values.end());
   ekc::v1::RouterSnapshot snapshot;
-  if (absl::Status status = DecodeSnapshotParts(*header, views, &snapshot); !status.ok()) {
+  if (absl::Status status = DecodeSnapshotPayload(*header, payload, &snapshot); !status.ok()) {
     return absl::DataLossError(fmt::format("{}: {}", context, Message(status)));
   }
   return snapshot;

@@ -18,6 +18,7 @@
 
 #include "base/absl_fmt.h"
 #include "base/ids.h"
+#include "base/status_macros.h"
 #include "storage/crc32c.h"
 #include "storage/record_codec.h"
 
@@ -123,18 +124,30 @@ absl::Status DecodeSnapshotParts(const ekc::v1::SnapshotHeader& header,
   std::string payload;
   payload.reserve(header.payload_bytes());
   for (size_t i = 0; i < parts.size(); ++i) {
-    absl::StatusOr<std::string_view> slice = DecodeFrame(parts[i]);
-    if (!slice.ok()) {
-      return absl::DataLossError(fmt::format("snapshot of event {}: part {}: {}", header.sequence(),
-                                             i + 1, slice.status().message()));
-    }
-    if (payload.size() + slice->size() > header.payload_bytes()) {
-      return absl::DataLossError(
-          fmt::format("snapshot of event {}: the parts hold more than the {} bytes the header says",
-                      header.sequence(), header.payload_bytes()));
-    }
-    payload.append(*slice);
+    EKC_RETURN_IF_ERROR(
+        AppendSnapshotPart(header, static_cast<uint32_t>(i + 1), parts[i], &payload));
   }
+  return DecodeSnapshotPayload(header, payload, snapshot);
+}
+
+absl::Status AppendSnapshotPart(const ekc::v1::SnapshotHeader& header, uint32_t part,
+                                std::string_view value, std::string* payload) {
+  absl::StatusOr<std::string_view> slice = DecodeFrame(value);
+  if (!slice.ok()) {
+    return absl::DataLossError(fmt::format("snapshot of event {}: part {}: {}", header.sequence(),
+                                           part, slice.status().message()));
+  }
+  if (payload->size() + slice->size() > header.payload_bytes()) {
+    return absl::DataLossError(
+        fmt::format("snapshot of event {}: the parts hold more than the {} bytes the header says",
+                    header.sequence(), header.payload_bytes()));
+  }
+  payload->append(*slice);
+  return absl::OkStatus();
+}
+
+absl::Status DecodeSnapshotPayload(const ekc::v1::SnapshotHeader& header, std::string_view payload,
+                                   ekc::v1::RouterSnapshot* snapshot) {
   if (payload.size() != header.payload_bytes()) {
     return absl::DataLossError(
         fmt::format("snapshot of event {}: {} bytes stored, the header says {}", header.sequence(),
@@ -146,7 +159,7 @@ absl::Status DecodeSnapshotParts(const ekc::v1::SnapshotHeader& header,
         "{:#010x}",
         header.sequence(), header.payload_crc32c(), crc));
   }
-  if (!snapshot->ParseFromString(payload)) {
+  if (!snapshot->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError(
         fmt::format("snapshot of event {}: the payload does not parse as ekc.v1.RouterSnapshot",
                     header.sequence()));

@@ -70,9 +70,18 @@ std::string EncodeSnapshotHeader(const ekc::v1::SnapshotHeader& header);
 // kSnapshotPartsMax parts, a payload protobuf can parse).
 absl::StatusOr<ekc::v1::SnapshotHeader> DecodeSnapshotHeader(std::string_view value);
 
-// Checks every part's frame, their total size and the payload's CRC32C against `header`, and
-// parses the payload into `*snapshot`, whose last_sequence must be the header's. `parts[i]` is the
-// stored value of part i+1.
+// Checks the frame of part `part` (1-based) and appends its slice to `*payload`; DATA_LOSS when the
+// frame is bad or the parts would hold more than the header's payload_bytes.
+absl::Status AppendSnapshotPart(const ekc::v1::SnapshotHeader& header, uint32_t part,
+                                std::string_view value, std::string* payload);
+
+// Checks the reassembled payload against `header` (size, CRC32C) and parses it into `*snapshot`,
+// whose last_sequence must be the header's.
+absl::Status DecodeSnapshotPayload(const ekc::v1::SnapshotHeader& header, std::string_view payload,
+                                   ekc::v1::RouterSnapshot* snapshot);
+
+// Checks every part's frame, reassembles the payload and decodes it (DecodeSnapshotPayload).
+// `parts[i]` is the stored value of part i+1.
 absl::Status DecodeSnapshotParts(const ekc::v1::SnapshotHeader& header,
                                  const std::vector<std::string_view>& parts,
                                  ekc::v1::RouterSnapshot* snapshot);

@@ -262,7 +262,7 @@ const std::vector<Example>& Examples() {
        {},
        false},
       {"муж вернулся оттуда раненый, CBO, нужна реабилитация", {"svo_family"}, {}, false},
-      {"Рeбёнок-инвaлид, нужна путёвка в санаторий", {"disabled_child"}, {}, false},
+      {"Рeбёнок-инвaлид, нужна путёвка в санаторий", {"disabled_child"}, {"child_services"}, false},
   };
   return examples;
 }

@@ -12,12 +12,19 @@
 // RocksDB's own LOG keep working while a test breaks exactly the path a group commit takes. Every
 // method is thread-safe: tests flip faults while the log's writer thread is inside RocksDB.
 //
-// Meant to grow with the crash tests (RocksDB's utilities/fault_injection_fs is the model):
-// dropping unsynced data to simulate power loss belongs here too.
+// Power loss (RocksDB's utilities/fault_injection_fs is the model). Every file RocksDB writes
+// (except its info LOG) keeps the appends made since its last Sync in memory; Sync writes them to
+// the real file and syncs it, Close writes them to the real file unsynced (the page cache). A new
+// file, or a rename, is durable only once its folder is synced. PowerOff makes every later write,
+// sync and folder change fail, as if the machine had stopped; after the database is closed,
+// DropUnsyncedData truncates every file to what was last synced, deletes the files created since
+// their folder's last sync and puts back what a rename since then replaced. PowerOn lets the next
+// open begin. Deletions are not undone (RocksDB does not need a deleted file back).
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,9 +58,9 @@ class FaultInjectionFileSystem : public rocksdb::FileSystemWrapper {
                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
                                       rocksdb::IODebugContext* dbg) override;
 
-  // From now on, appends to (writes of) the write-ahead log fail with an I/O error, or stop
-  // failing.
-  void FailWalAppends(bool fail);
+  // From now on, appends to (writes of) the write-ahead log fail with an I/O error (a full disk,
+  // ENOSPC, with `no_space`), or stop failing.
+  void FailWalAppends(bool fail, bool no_space = false);
   // From now on, syncs of the write-ahead log fail with an I/O error, or stop failing.
   void FailWalSyncs(bool fail);
 
@@ -70,22 +77,55 @@ class FaultInjectionFileSystem : public rocksdb::FileSystemWrapper {
   // Errors returned because of a fault set above.
   uint64_t injected_errors() const;
 
-  // Called by the files this file system hands out.
+  // --- Power loss ---
+
+  // From now on every write, sync, rename and folder sync fails with an I/O error ("the power is
+  // off"); nothing more reaches the files.
+  void PowerOff();
+  // With the database closed: drops what was not durable (see above). Returns what it did, for
+  // test messages.
+  std::string DropUnsyncedData();
+  // Writes work again; the files as they are now count as durable.
+  void PowerOn();
+  bool powered() const;
+
+  rocksdb::IOStatus NewDirectory(const std::string& name, const rocksdb::IOOptions& io_opts,
+                                 std::unique_ptr<rocksdb::FSDirectory>* result,
+                                 rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus RenameFile(const std::string& src, const std::string& target,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* dbg) override;
+
+  // Called by the files and folders this file system hands out.
   rocksdb::IOStatus BeforeWalAppend();
   rocksdb::IOStatus BeforeWalSync();
+  rocksdb::IOStatus PowerCheck(const std::string& what) const;
+  void Synced(const std::string& fname, uint64_t size);
+  void FolderSynced(const std::string& folder);
 
  private:
-  rocksdb::IOStatus Wrap(const std::string& fname, rocksdb::IOStatus status,
+  // What power loss would do to one file.
+  struct FileState {
+    uint64_t synced_bytes = 0;      // durable; the rest is truncated on power loss
+    bool created_unsynced = false;  // created (or renamed in) since its folder's last sync
+    bool replaced = false;          // a rename since its folder's last sync replaced this content:
+    std::string replaced_content;   // put back on power loss
+  };
+
+  rocksdb::IOStatus Wrap(const std::string& fname, rocksdb::IOStatus status, bool created,
                          std::unique_ptr<rocksdb::FSWritableFile>* result);
 
   mutable std::mutex mu_;
   std::condition_variable changed_;  // hold released, or a sync started waiting
   bool fail_wal_appends_ = false;
+  bool fail_wal_appends_no_space_ = false;
   bool fail_wal_syncs_ = false;
   bool hold_wal_syncs_ = false;
   int held_wal_syncs_ = 0;  // syncs waiting in BeforeWalSync right now
   uint64_t wal_syncs_ = 0;
   uint64_t injected_errors_ = 0;
+  bool powered_ = true;
+  std::map<std::string, FileState> files_;  // by full path, since the last PowerOn
 };
 
 }  // namespace ekc::storage::testing

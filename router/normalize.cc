@@ -1,0 +1,436 @@
+#include "router/normalize.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <utility>
+
+namespace ekc::router {
+namespace {
+
+// ── Numbers ─────────────────────────────────────────────────────────────────────────────────────
+
+// Values are kept in tenths, so that «полтора» (1.5) is exact.
+using Tenths = int64_t;
+constexpr Tenths kOne = 10;
+// A merged number stops growing past this (a run of «тысяча тысяча …» cannot overflow).
+constexpr Tenths kNumberTenthsMax = Tenths{1'000'000'000'000} * kOne;
+
+enum class NumberKind : uint8_t {
+  kComponent,   // 1–900: adds to the number being read («двадцать пять»)
+  kMultiplier,  // тысяча, миллион: multiplies what was read before it
+};
+
+struct NumberWord {
+  std::string_view word;  // normalised: lowercase, ё→е
+  Tenths value;
+  NumberKind kind = NumberKind::kComponent;
+};
+
+// Cardinal and collective numerals in the cases citizens use. «семью» is left out on purpose: it
+// is far more often «семья» (взять в семью) than «семью годами».
+constexpr auto kNumberWords = std::to_array<NumberWord>({
+    {"ноль", 0},
+    {"нуль", 0},
+    {"один", 10},
+    {"одна", 10},
+    {"одно", 10},
+    {"одного", 10},
+    {"одной", 10},
+    {"одному", 10},
+    {"одну", 10},
+    {"два", 20},
+    {"две", 20},
+    {"двух", 20},
+    {"двум", 20},
+    {"двумя", 20},
+    {"двое", 20},
+    {"двоих", 20},
+    {"двоим", 20},
+    {"двоими", 20},
+    {"три", 30},
+    {"трех", 30},
+    {"трем", 30},
+    {"тремя", 30},
+    {"трое", 30},
+    {"троих", 30},
+    {"троим", 30},
+    {"троими", 30},
+    {"четыре", 40},
+    {"четырех", 40},
+    {"четырем", 40},
+    {"четырьмя", 40},
+    {"четверо", 40},
+    {"четверых", 40},
+    {"четверым", 40},
+    {"пять", 50},
+    {"пяти", 50},
+    {"пятью", 50},
+    {"пятеро", 50},
+    {"пятерых", 50},
+    {"шесть", 60},
+    {"шести", 60},
+    {"шестеро", 60},
+    {"шестерых", 60},
+    {"семь", 70},
+    {"семи", 70},
+    {"семеро", 70},
+    {"семерых", 70},
+    {"восемь", 80},
+    {"восьми", 80},
+    {"девять", 90},
+    {"девяти", 90},
+    {"десять", 100},
+    {"десяти", 100},
+    {"одиннадцать", 110},
+    {"одиннадцати", 110},
+    {"двенадцать", 120},
+    {"двенадцати", 120},
+    {"тринадцать", 130},
+    {"тринадцати", 130},
+    {"четырнадцать", 140},
+    {"четырнадцати", 140},
+    {"пятнадцать", 150},
+    {"пятнадцати", 150},
+    {"шестнадцать", 160},
+    {"шестнадцати", 160},
+    {"семнадцать", 170},
+    {"семнадцати", 170},
+    {"восемнадцать", 180},
+    {"восемнадцати", 180},
+    {"девятнадцать", 190},
+    {"девятнадцати", 190},
+    {"двадцать", 200},
+    {"двадцати", 200},
+    {"тридцать", 300},
+    {"тридцати", 300},
+    {"сорок", 400},
+    {"сорока", 400},
+    {"пятьдесят", 500},
+    {"пятидесяти", 500},
+    {"шестьдесят", 600},
+    {"шестидесяти", 600},
+    {"семьдесят", 700},
+    {"семидесяти", 700},
+    {"восемьдесят", 800},
+    {"восьмидесяти", 800},
+    {"девяносто", 900},
+    {"девяноста", 900},
+    {"сто", 1000},
+    {"ста", 1000},
+    {"двести", 2000},
+    {"двухсот", 2000},
+    {"триста", 3000},
+    {"трехсот", 3000},
+    {"четыреста", 4000},
+    {"четырехсот", 4000},
+    {"пятьсот", 5000},
+    {"пятисот", 5000},
+    {"шестьсот", 6000},
+    {"шестисот", 6000},
+    {"семьсот", 7000},
+    {"семисот", 7000},
+    {"восемьсот", 8000},
+    {"восьмисот", 8000},
+    {"девятьсот", 9000},
+    {"девятисот", 9000},
+    {"полтора", 15},
+    {"полторы", 15},
+    {"полутора", 15},
+    {"тысяча", 1000 * kOne, NumberKind::kMultiplier},
+    {"тысячи", 1000 * kOne, NumberKind::kMultiplier},
+    {"тысяч", 1000 * kOne, NumberKind::kMultiplier},
+    {"тысячу", 1000 * kOne, NumberKind::kMultiplier},
+    {"тысячей", 1000 * kOne, NumberKind::kMultiplier},
+    {"тыс", 1000 * kOne, NumberKind::kMultiplier},
+    {"миллион", 1'000'000 * kOne, NumberKind::kMultiplier},
+    {"миллиона", 1'000'000 * kOne, NumberKind::kMultiplier},
+    {"миллионов", 1'000'000 * kOne, NumberKind::kMultiplier},
+});
+
+std::optional<NumberWord> FindNumberWord(std::string_view word) {
+  for (const NumberWord& n : kNumberWords) {
+    if (n.word == word) return n;
+  }
+  return std::nullopt;
+}
+
+bool IsDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string FormatTenths(Tenths value) {
+  std::string out = std::to_string(value / kOne);
+  if (value % kOne != 0) out += "." + std::to_string(value % kOne);
+  return out;
+}
+
+// Digits as tenths, or nothing when the number is too long to be a quantity (a phone number).
+std::optional<Tenths> DigitsValue(std::string_view digits) {
+  if (!IsDigits(digits) || digits.size() > 9) return std::nullopt;
+  return static_cast<Tenths>(std::stoll(std::string(digits))) * kOne;
+}
+
+bool Adjacent(const Token& a, const Token& b, std::string_view text, std::string_view between) {
+  const size_t end = size_t{a.offset} + a.length;
+  return b.offset == end + between.size() && text.substr(end, between.size()) == between;
+}
+
+// «1,5» / «1.5» → one number; «10 000» → «10000».
+std::vector<Token> MergeDigitGroups(std::string_view text, std::vector<Token> tokens) {
+  std::vector<Token> out;
+  out.reserve(tokens.size());
+  for (Token& token : tokens) {
+    if (token.is_number) token.number = token.normalized;
+    if (!out.empty() && out.back().is_number && token.is_number && !token.clause_break_before) {
+      Token& last = out.back();
+      const bool decimal = last.number.find('.') == std::string::npos &&
+                           (Adjacent(last, token, text, ",") || Adjacent(last, token, text, "."));
+      const bool thousands =
+          IsDigits(last.number) && last.number.size() <= 3 && token.normalized.size() == 3 &&
+          (Adjacent(last, token, text, " ") || Adjacent(last, token, text, "\u00A0") ||
+           Adjacent(last, token, text, "\u202F"));
+      if (decimal || thousands) {
+        last.number += (decimal ? "." : "") + token.normalized;
+        last.normalized = last.number;
+        last.length = token.offset + token.length - last.offset;
+        continue;
+      }
+    }
+    out.push_back(std::move(token));
+  }
+  return out;
+}
+
+// The place of a component in a number: hundreds, then tens or a teen, then units («сто двадцать
+// пять»). A teen leaves no place for units.
+int PlaceOf(Tenths value) {
+  if (value < 10 * kOne) return 1;
+  if (value < 100 * kOne) return 2;
+  return 3;
+}
+
+// Reads a run of number words (a number in digits may start it: «10 тысяч») starting at `i`.
+// Returns the number of tokens read (0 when tokens[i] is not a number) and its value. «два три»
+// is two numbers: a component must take a smaller place than the one before it.
+std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i) {
+  Tenths total = 0;
+  Tenths group = 0;
+  int free_place = 4;  // components must take a place below this
+  size_t read = 0;
+  for (size_t j = i; j < tokens.size(); ++j) {
+    if (j > i && tokens[j].clause_break_before) break;
+    std::optional<NumberWord> word = FindNumberWord(tokens[j].normalized);
+    bool digits = false;
+    if (!word && j == i && tokens[j].is_number) {
+      std::optional<Tenths> value = DigitsValue(tokens[j].number);
+      if (value) word = NumberWord{"", *value};
+      digits = true;
+    }
+    if (!word) break;
+    if (word->kind == NumberKind::kMultiplier) {
+      if (j == i) break;  // «тысяча» alone is a word, not a number
+      if (group == 0) group = kOne;
+      group = std::min(group * (word->value / kOne), kNumberTenthsMax);
+      total = std::min(total + group, kNumberTenthsMax);
+      group = 0;
+      free_place = 4;
+    } else {
+      const int place = digits ? 1 : PlaceOf(word->value);
+      if (place >= free_place) break;
+      group += word->value;
+      const bool teen = word->value >= 10 * kOne && word->value < 20 * kOne;
+      free_place = teen ? 1 : place;
+    }
+    read = j - i + 1;
+  }
+  return {read, std::min(total + group, kNumberTenthsMax)};
+}
+
+std::vector<Token> ReadNumberWords(std::vector<Token> tokens) {
+  std::vector<Token> out;
+  out.reserve(tokens.size());
+  for (size_t i = 0; i < tokens.size();) {
+    const auto [read, value] = ReadNumber(tokens, i);
+    if (read == 0) {
+      out.push_back(std::move(tokens[i++]));
+      continue;
+    }
+    Token merged = std::move(tokens[i]);
+    if (read > 1) {
+      const Token& last = tokens[i + read - 1];
+      merged.length = last.offset + last.length - merged.offset;
+      merged.number = FormatTenths(value);
+      merged.normalized = merged.number;
+      merged.is_number = true;
+    } else if (!merged.is_number) {
+      merged.number = FormatTenths(value);  // «трое»: the word stays, its value beside it
+    }
+    out.push_back(std::move(merged));
+    i += read;
+  }
+  return out;
+}
+
+// ── Spelled abbreviations ───────────────────────────────────────────────────────────────────────
+
+struct LetterName {
+  std::string_view name;
+  std::string_view letter;
+};
+
+constexpr auto kLetterNames = std::to_array<LetterName>({
+    {"а", "а"},  {"бэ", "б"}, {"бе", "б"}, {"вэ", "в"},  {"ве", "в"}, {"гэ", "г"}, {"ге", "г"},
+    {"дэ", "д"}, {"де", "д"}, {"е", "е"},  {"жэ", "ж"},  {"же", "ж"}, {"зэ", "з"}, {"зе", "з"},
+    {"и", "и"},  {"ка", "к"}, {"эл", "л"}, {"эль", "л"}, {"эм", "м"}, {"эн", "н"}, {"о", "о"},
+    {"пэ", "п"}, {"пе", "п"}, {"эр", "р"}, {"эс", "с"},  {"тэ", "т"}, {"те", "т"}, {"у", "у"},
+    {"эф", "ф"}, {"ха", "х"}, {"цэ", "ц"}, {"це", "ц"},  {"че", "ч"}, {"чэ", "ч"}, {"ша", "ш"},
+    {"э", "э"},  {"ю", "ю"},  {"я", "я"},
+});
+
+// Abbreviations a transcript may spell letter by letter. Only these are merged, so that ordinary
+// short words in a row («а у нас») stay words.
+constexpr auto kSpelledAbbreviations = std::to_array<std::string_view>({
+    "мсэ", "сво", "мск", "ипра", "ипр",  "кдн", "едв", "снилс", "жку", "пмпк", "сфр",
+    "пфр", "пвр", "убд", "овз",  "ивл",  "тср", "нсу", "дцп",   "мфц", "смфц", "чс",
+    "гсп", "омс", "бир", "ндфл", "осзн", "мчс", "рас", "эко",   "зож", "эмсэ",
+});
+constexpr size_t kSpelledLettersMax = 6;
+
+std::string_view LetterOf(std::string_view word) {
+  for (const LetterName& l : kLetterNames) {
+    if (l.name == word) return l.letter;
+  }
+  return {};
+}
+
+bool IsSpelledAbbreviation(std::string_view letters) {
+  return std::find(kSpelledAbbreviations.begin(), kSpelledAbbreviations.end(), letters) !=
+         kSpelledAbbreviations.end();
+}
+
+// At `i`, the longest run of letter names (2..kSpelledLettersMax) that spells an abbreviation:
+// its length in tokens and the abbreviation, or 0.
+std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_t i) {
+  std::string letters;
+  std::pair<size_t, std::string> best{0, ""};
+  for (size_t j = i; j < tokens.size() && j - i < kSpelledLettersMax; ++j) {
+    if (j > i && tokens[j].clause_break_before) break;
+    const std::string_view letter = LetterOf(tokens[j].normalized);
+    if (letter.empty()) break;
+    letters += letter;
+    if (j > i && IsSpelledAbbreviation(letters)) best = {j - i + 1, letters};
+  }
+  if (best.second == "эмсэ") best.second = "мсэ";  // «эм эс э» read as «эм-сэ»
+  return best;
+}
+
+std::vector<Token> MergeSpelledAbbreviations(std::vector<Token> tokens) {
+  std::vector<Token> out;
+  out.reserve(tokens.size());
+  for (size_t i = 0; i < tokens.size();) {
+    auto [count, abbreviation] = SpelledAt(tokens, i);
+    if (count == 0) {
+      out.push_back(std::move(tokens[i++]));
+      continue;
+    }
+    Token merged = std::move(tokens[i]);
+    const Token& last = tokens[i + count - 1];
+    merged.length = last.offset + last.length - merged.offset;
+    merged.normalized = std::move(abbreviation);
+    out.push_back(std::move(merged));
+    i += count;
+  }
+  return out;
+}
+
+// ── Fillers ─────────────────────────────────────────────────────────────────────────────────────
+
+constexpr auto kFillers = std::to_array<std::string_view>({
+    "алло", "ало", "алле", "але", "э",  "ээ",     "эээ",  "эм",   "эмм",     "м",
+    "мм",   "ммм", "хм",   "кхм", "ну", "короче", "типа", "блин", "слышите", "значит",
+});
+
+// Words after which «девушка» is an address to the operator, not a person in the story.
+constexpr auto kGreetings = std::to_array<std::string_view>({
+    "здравствуйте",
+    "добрый",
+    "день",
+    "вечер",
+    "утро",
+    "извините",
+    "простите",
+    "скажите",
+    "подскажите",
+    "пожалуйста",
+    "слушайте",
+    "вы",
+});
+
+bool IsIn(std::string_view word, std::span<const std::string_view> list) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_dropped) {
+  const std::string_view word = tokens[i].normalized;
+  if (IsIn(word, kFillers)) return true;
+  if (word != "девушка") return false;
+  if (i == 0 || tokens[i].clause_break_before || previous_dropped) return true;
+  if (IsIn(tokens[i - 1].normalized, kGreetings)) return true;
+  return i + 1 == tokens.size() || tokens[i + 1].clause_break_before ||
+         IsIn(tokens[i + 1].normalized, kGreetings);
+}
+
+void DropFillers(std::vector<Token> tokens, NormalizedText* out) {
+  out->words.reserve(tokens.size());
+  bool carry_break = false;
+  bool previous_dropped = false;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (IsFillerAt(tokens, i, previous_dropped)) {
+      carry_break = carry_break || tokens[i].clause_break_before;
+      previous_dropped = true;
+      out->fillers.push_back(tokens[i]);
+      continue;
+    }
+    previous_dropped = false;
+    Token& token = tokens[i];
+    token.clause_break_before = !out->words.empty() && (token.clause_break_before || carry_break);
+    carry_break = false;
+    out->words.push_back(std::move(token));
+  }
+}
+
+}  // namespace
+
+bool IsNumberText(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return IsDigits(text);
+  return IsDigits(text.substr(0, dot)) && IsDigits(text.substr(dot + 1));
+}
+
+NormalizedText NormalizeText(std::string_view text, size_t tokens_max) {
+  std::vector<Token> tokens = MergeDigitGroups(text, Tokenize(text, tokens_max));
+  tokens = MergeSpelledAbbreviations(std::move(tokens));
+  NormalizedText out;
+  DropFillers(std::move(tokens), &out);
+  out.words = ReadNumberWords(std::move(out.words));
+  return out;
+}
+
+std::string JoinForRegex(const std::vector<Token>& words, std::vector<uint32_t>* starts) {
+  std::string out;
+  starts->clear();
+  starts->reserve(words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    out += i == 0 ? " " : (words[i].clause_break_before ? "\n " : "");
+    starts->push_back(static_cast<uint32_t>(out.size()));
+    out += words[i].number.empty() ? words[i].normalized : words[i].number;
+    out += ' ';
+  }
+  return out;
+}
+
+}  // namespace ekc::router
