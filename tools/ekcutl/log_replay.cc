@@ -57,7 +57,7 @@ nlohmann::json Summary(const router::RouterState& state) {
   }
   std::map<std::string, uint64_t> operators;
   for (const auto& [id, op] : state.operators()) {
-    ++operators[StateName(ekc::v1::OperatorState_descriptor(), op.state, "OPERATOR_STATE_")];
+    ++operators[StateName(ekc::v1::OperatorState_descriptor(), op.shown, "OPERATOR_STATE_")];
   }
   out["contacts"] = {{"total", state.contacts().size()}, {"by_state", contacts}};
   out["operators"] = {{"total", state.operators().size()},
@@ -68,7 +68,7 @@ nlohmann::json Summary(const router::RouterState& state) {
   const router::Statistics& statistics = state.statistics();
   for (const auto& [name, queue] : state.queues()) {
     const router::WaitTally t = statistics.QueueTotal(name);
-    queues[name] = {{"waiting", queue.waiting.size()},
+    queues[name] = {{"waiting", queue.line.size()},
                     {"arrivals", t.arrivals},
                     {"answered", t.answered},
                     {"abandoned", t.abandoned},
