@@ -151,15 +151,28 @@ constexpr auto kNumberWords = std::to_array<NumberWord>({
     {"миллионов", 1'000'000 * kOne, NumberKind::kMultiplier},
 });
 
+// A cheap signature of a word (its length and first bytes) for the filter below.
+size_t NumberSignature(std::string_view word) {
+  size_t h = word.size();
+  for (size_t i = 0; i < word.size() && i < 4; ++i)
+    h = h * 131 + static_cast<unsigned char>(word[i]);
+  return h % 4096;
+}
+
 std::optional<NumberWord> FindNumberWord(std::string_view word) {
-  // Built once (a function-local static is initialised thread-safely); a hash lookup per word.
+  // Built once (function-local statics are initialised thread-safely). Most words are not numbers:
+  // a bit per signature rules them out before the hash lookup.
   static const std::unordered_map<std::string_view, NumberWord> kByWord = [] {
     std::unordered_map<std::string_view, NumberWord> map;
     for (const NumberWord& n : kNumberWords) map.emplace(n.word, n);
     return map;
   }();
-  if (word.size() < 6 || word.size() > 26)
-    return std::nullopt;  // «тыс» … «девятнадцати», 2 bytes a letter
+  static const std::vector<bool> kMaybe = [] {
+    std::vector<bool> bits(4096, false);
+    for (const NumberWord& n : kNumberWords) bits[NumberSignature(n.word)] = true;
+    return bits;
+  }();
+  if (!kMaybe[NumberSignature(word)]) return std::nullopt;
   const auto it = kByWord.find(word);
   if (it == kByWord.end()) return std::nullopt;
   return it->second;
