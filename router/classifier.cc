@@ -1,9 +1,11 @@
 #include "router/classifier.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -153,12 +155,15 @@ struct Reading {
   std::vector<uint32_t> terms;       // term ids, kTypoBit on typo matches
   std::vector<uint32_t> clause;      // word → clause number
   std::vector<uint8_t> kin;          // word → kinship group + 1, or 0
+  std::vector<uint8_t> negator;      // word → 1 for «не», «ни», «нет», «нету»
+  std::vector<uint64_t> present;     // bit per term id: some word of the text matches it
   std::vector<Hit> hits;
 
   const std::vector<Token>& words() const { return normalized.words; }
   bool StartsClause(size_t i) const {
     return words()[i].clause_break_before || IsClauseWord(words()[i].normalized);
   }
+  bool Present(uint32_t term) const { return (present[term / 64] >> (term % 64)) & 1; }
   bool HasTerm(size_t word, uint32_t term) const {
     const auto begin = terms.begin() + term_begin[word];
     const auto end = terms.begin() + term_begin[word + 1];
@@ -215,12 +220,14 @@ class CompiledRuleSet final : public RuleSet {
   bool KinNear(const Reading& reading, const Hit& hit, rules::WhoMask groups) const;
   // Empty when the hit's `who` and `near` conditions hold; else why not.
   std::string WhoMismatch(const Reading& reading, const Hit& hit) const;
-  // For each pattern, the index in `hits` of its first occurrence that counts, or -1: the
-  // evidence shown, counted once in the score.
-  std::vector<int32_t> FirstValidHits(const Reading& reading, Explanation* explain) const;
+  // The indices in `hits` of each pattern's first occurrence that counts — the evidence shown,
+  // counted once in the score — ordered by pattern (so grouped by situation).
+  std::vector<uint32_t> FirstValidHits(const Reading& reading, Explanation* explain) const;
+  // Situation `s` from its valid hits (`valid`: indices into reading.hits) and the IVR choice, or
+  // nothing when it stays under its threshold.
   std::optional<Ranked> Recognise(uint32_t s, const Reading& reading,
-                                  const std::vector<int32_t>& first_hit,
-                                  std::string_view ivr_choice, Explanation* explain) const;
+                                  std::span<const uint32_t> valid, std::string_view ivr_choice,
+                                  Explanation* explain) const;
   void Reject(const Reading& reading, const Hit& hit, std::string reason,
               Explanation* explain) const;
 
@@ -233,6 +240,9 @@ Reading CompiledRuleSet::Read(std::string_view text) const {
   reading.normalized = NormalizeText(reading.text, kTokensMax);
   const std::vector<Token>& words = reading.words();
   reading.term_begin.reserve(words.size() + 1);
+  reading.terms.reserve(words.size() * 2);
+  reading.negator.reserve(words.size());
+  reading.hits.reserve(words.size());
   reading.clause.reserve(words.size());
   reading.kin.reserve(words.size());
   uint32_t clause = 0;
@@ -246,36 +256,45 @@ Reading CompiledRuleSet::Read(std::string_view text) const {
       kin = rules_.term_kin[reading.terms[t] & ~rules::kTypoBit];
     }
     reading.kin.push_back(kin);
+    reading.negator.push_back(IsNegator(words[i].normalized) ? 1 : 0);
   }
   reading.term_begin.push_back(static_cast<uint32_t>(reading.terms.size()));
+  reading.present.assign(rules_.lexicon.size() / 64 + 1, 0);
+  for (uint32_t t : reading.terms) {
+    const uint32_t term = t & ~rules::kTypoBit;
+    reading.present[term / 64] |= uint64_t{1} << (term % 64);
+  }
   return reading;
 }
 
 std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, const Pattern& pattern,
                                                      uint32_t first) const {
   // The positions the phrase's k-th word can take, given the earlier words; the match ends at the
-  // earliest position of the last word.
-  std::vector<uint32_t> positions{first};
-  std::vector<uint32_t> next;
+  // earliest position of the last word. Fixed arrays: this runs for every phrase a word starts.
+  std::array<uint32_t, kPhrasePositionsMax> positions{first};
+  std::array<uint32_t, kPhrasePositionsMax> next{};
+  size_t position_count = 1;
   const size_t count = reading.words().size();
   for (size_t k = 1; k < pattern.words.size(); ++k) {
-    next.clear();
-    for (uint32_t at : positions) {
+    size_t next_count = 0;
+    for (size_t p = 0; p < position_count; ++p) {
+      const uint32_t at = positions[p];
       for (size_t j = at + 1; j < count && j <= at + 1 + pattern.gap; ++j) {
         if (reading.clause[j] != reading.clause[first]) break;
         // A gap never skips a negation: «ребёнок не инвалид» is not «ребёнок-инвалид».
-        if (j > at + 1 && IsNegator(reading.words()[j - 1].normalized)) break;
+        if (j > at + 1 && reading.negator[j - 1] != 0) break;
         if (!reading.HasTerm(j, pattern.words[k])) continue;
-        if (std::find(next.begin(), next.end(), j) == next.end() &&
-            next.size() < kPhrasePositionsMax) {
-          next.push_back(static_cast<uint32_t>(j));
+        const auto end = next.begin() + next_count;
+        if (std::find(next.begin(), end, j) == end && next_count < kPhrasePositionsMax) {
+          next[next_count++] = static_cast<uint32_t>(j);
         }
       }
     }
-    if (next.empty()) return std::nullopt;
+    if (next_count == 0) return std::nullopt;
     std::swap(positions, next);
+    position_count = next_count;
   }
-  return *std::min_element(positions.begin(), positions.end());
+  return *std::min_element(positions.begin(), positions.begin() + position_count);
 }
 
 void CompiledRuleSet::FindWordHits(Reading* reading, ekc::v1::Channel channel) const {
@@ -287,6 +306,11 @@ void CompiledRuleSet::FindWordHits(Reading* reading, ekc::v1::Channel channel) c
       for (uint32_t index : rules_.patterns_by_first_term[term]) {
         const Pattern& pattern = rules_.patterns[index];
         if (!Applies(pattern.situation, channel)) continue;
+        // Most phrases a word starts lack a word of the text: skip them before the search.
+        if (!std::all_of(pattern.words.begin() + 1, pattern.words.end(),
+                         [&](uint32_t w) { return reading->Present(w); })) {
+          continue;
+        }
         const std::optional<uint32_t> last = pattern.words.size() == 1
                                                  ? std::optional<uint32_t>(i)
                                                  : MatchPhrase(*reading, pattern, i);
@@ -435,8 +459,8 @@ void CompiledRuleSet::Reject(const Reading& reading, const Hit& hit, std::string
   rejected.reason = std::move(reason);
 }
 
-std::vector<int32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
-                                                     Explanation* explain) const {
+std::vector<uint32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
+                                                      Explanation* explain) const {
   const std::vector<Hit>& hits = reading.hits;
   // Exclusions first: false friends, and the words of negated status matches. Then the clauses in
   // which a situation's urgent markers are calmed.
@@ -490,12 +514,15 @@ std::vector<int32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
     }
     return nullptr;
   };
-  std::vector<int32_t> first_hit(rules_.patterns.size(), -1);
+  // Which patterns already have their hit: a per-thread table, cleared of what this text set.
+  thread_local std::vector<bool> taken;
+  taken.assign(std::max(taken.size(), rules_.patterns.size()), false);
+  std::vector<uint32_t> valid;
   for (size_t h = 0; h < hits.size(); ++h) {
     const Hit& hit = hits[h];
     const Pattern& pattern = rules_.patterns[hit.pattern];
     if (pattern.role == PatternRole::kExclude || pattern.role == PatternRole::kCalm) continue;
-    if (negated[h] || first_hit[hit.pattern] >= 0) continue;
+    if (negated[h] || taken[hit.pattern]) continue;
     if (const Exclusion* by = excluded_by(hit, pattern.situation)) {
       const Hit& other = hits[by->hit];
       Reject(reading, hit,
@@ -519,13 +546,17 @@ std::vector<int32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
         continue;
       }
     }
-    first_hit[hit.pattern] = static_cast<int32_t>(h);
+    taken[hit.pattern] = true;
+    valid.push_back(static_cast<uint32_t>(h));
   }
-  return first_hit;
+  for (uint32_t h : valid) taken[hits[h].pattern] = false;
+  std::sort(valid.begin(), valid.end(),
+            [&](uint32_t a, uint32_t b) { return hits[a].pattern < hits[b].pattern; });
+  return valid;
 }
 
 std::optional<Ranked> CompiledRuleSet::Recognise(uint32_t s, const Reading& reading,
-                                                 const std::vector<int32_t>& first_hit,
+                                                 std::span<const uint32_t> valid,
                                                  std::string_view ivr_choice,
                                                  Explanation* explain) const {
   const CompiledSituation& situation = rules_.situations[s];
@@ -542,12 +573,11 @@ std::optional<Ranked> CompiledRuleSet::Recognise(uint32_t s, const Reading& read
   }
   bool urgent_trigger = false;
   std::vector<const Hit*> text_hits;
-  for (uint32_t p = situation.patterns_begin; p < situation.patterns_end; ++p) {
-    if (first_hit[p] < 0) continue;
-    const Pattern& pattern = rules_.patterns[p];
+  for (uint32_t h : valid) {
+    const Pattern& pattern = rules_.patterns[reading.hits[h].pattern];
     if (pattern.role == PatternRole::kEvidence) entry.score += pattern.weight;
     if (pattern.role == PatternRole::kUrgent || pattern.urgent) urgent_trigger = true;
-    text_hits.push_back(&reading.hits[first_hit[p]]);
+    text_hits.push_back(&reading.hits[h]);
   }
   const SituationInfo& info = rules_.infos[s];
   if (entry.score <= 0) return std::nullopt;
@@ -597,12 +627,20 @@ ekc::v1::Classification CompiledRuleSet::Run(const ClassifyInput& input,
   Reading reading = Read(input.text);
   FindWordHits(&reading, input.channel);
   FindRegexHits(&reading, input.channel, explain);
-  const std::vector<int32_t> first_hit = FirstValidHits(reading, explain);
+  const std::vector<uint32_t> valid = FirstValidHits(reading, explain);
   const std::string_view ivr_choice = TrimAscii(input.ivr_choice);
 
   std::vector<Ranked> ranked;
+  size_t next = 0;
   for (uint32_t s = 0; s < rules_.situations.size(); ++s) {
-    if (std::optional<Ranked> entry = Recognise(s, reading, first_hit, ivr_choice, explain)) {
+    const size_t begin = next;
+    while (next < valid.size() &&
+           reading.hits[valid[next]].pattern < rules_.situations[s].patterns_end) {
+      ++next;
+    }
+    if (begin == next && (ivr_choice.empty() || rules_.situations[s].ivr.empty())) continue;
+    const std::span<const uint32_t> own(valid.data() + begin, next - begin);
+    if (std::optional<Ranked> entry = Recognise(s, reading, own, ivr_choice, explain)) {
       ranked.push_back(std::move(*entry));
     }
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <utility>
 
 namespace ekc::router {
@@ -150,11 +151,31 @@ constexpr auto kNumberWords = std::to_array<NumberWord>({
     {"миллионов", 1'000'000 * kOne, NumberKind::kMultiplier},
 });
 
+// A cheap signature of a word (its length and first bytes) for the filter below.
+size_t NumberSignature(std::string_view word) {
+  size_t h = word.size();
+  for (size_t i = 0; i < word.size() && i < 4; ++i)
+    h = h * 131 + static_cast<unsigned char>(word[i]);
+  return h % 4096;
+}
+
 std::optional<NumberWord> FindNumberWord(std::string_view word) {
-  for (const NumberWord& n : kNumberWords) {
-    if (n.word == word) return n;
-  }
-  return std::nullopt;
+  // Built once (function-local statics are initialised thread-safely). Most words are not numbers:
+  // a bit per signature rules them out before the hash lookup.
+  static const std::unordered_map<std::string_view, NumberWord> kByWord = [] {
+    std::unordered_map<std::string_view, NumberWord> map;
+    for (const NumberWord& n : kNumberWords) map.emplace(n.word, n);
+    return map;
+  }();
+  static const std::vector<bool> kMaybe = [] {
+    std::vector<bool> bits(4096, false);
+    for (const NumberWord& n : kNumberWords) bits[NumberSignature(n.word)] = true;
+    return bits;
+  }();
+  if (!kMaybe[NumberSignature(word)]) return std::nullopt;
+  const auto it = kByWord.find(word);
+  if (it == kByWord.end()) return std::nullopt;
+  return it->second;
 }
 
 bool IsDigits(std::string_view text) {
@@ -181,6 +202,9 @@ bool Adjacent(const Token& a, const Token& b, std::string_view text, std::string
 
 // «1,5» / «1.5» → one number; «10 000» → «10000».
 std::vector<Token> MergeDigitGroups(std::string_view text, std::vector<Token> tokens) {
+  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) { return t.is_number; })) {
+    return tokens;
+  }
   std::vector<Token> out;
   out.reserve(tokens.size());
   for (Token& token : tokens) {
@@ -251,28 +275,31 @@ std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i)
 }
 
 std::vector<Token> ReadNumberWords(std::vector<Token> tokens) {
-  std::vector<Token> out;
-  out.reserve(tokens.size());
+  // In place: a merged number takes the place of its first word.
+  size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
     const auto [read, value] = ReadNumber(tokens, i);
     if (read == 0) {
-      out.push_back(std::move(tokens[i++]));
+      if (kept != i) tokens[kept] = std::move(tokens[i]);
+      ++kept;
+      ++i;
       continue;
     }
+    const uint32_t end = tokens[i + read - 1].offset + tokens[i + read - 1].length;
     Token merged = std::move(tokens[i]);
     if (read > 1) {
-      const Token& last = tokens[i + read - 1];
-      merged.length = last.offset + last.length - merged.offset;
+      merged.length = end - merged.offset;
       merged.number = FormatTenths(value);
       merged.normalized = merged.number;
       merged.is_number = true;
     } else if (!merged.is_number) {
       merged.number = FormatTenths(value);  // «трое»: the word stays, its value beside it
     }
-    out.push_back(std::move(merged));
+    tokens[kept++] = std::move(merged);
     i += read;
   }
-  return out;
+  tokens.resize(kept);
+  return tokens;
 }
 
 // ── Spelled abbreviations ───────────────────────────────────────────────────────────────────────
@@ -301,6 +328,7 @@ constexpr auto kSpelledAbbreviations = std::to_array<std::string_view>({
 constexpr size_t kSpelledLettersMax = 6;
 
 std::string_view LetterOf(std::string_view word) {
+  if (word.size() > 6) return {};  // the longest name, «эль», is six bytes
   for (const LetterName& l : kLetterNames) {
     if (l.name == word) return l.letter;
   }
@@ -329,6 +357,12 @@ std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_
 }
 
 std::vector<Token> MergeSpelledAbbreviations(std::vector<Token> tokens) {
+  // Most texts spell nothing: keep them as they are unless two letter names stand side by side.
+  bool pair = false;
+  for (size_t i = 1; i < tokens.size() && !pair; ++i) {
+    pair = !LetterOf(tokens[i].normalized).empty() && !LetterOf(tokens[i - 1].normalized).empty();
+  }
+  if (!pair) return tokens;
   std::vector<Token> out;
   out.reserve(tokens.size());
   for (size_t i = 0; i < tokens.size();) {
@@ -376,7 +410,8 @@ bool IsIn(std::string_view word, std::span<const std::string_view> list) {
 
 bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_dropped) {
   const std::string_view word = tokens[i].normalized;
-  if (IsIn(word, kFillers)) return true;
+  if (word.size() <= 14 && IsIn(word, kFillers))
+    return true;  // «короче» and «слышите» are 14 bytes
   if (word != "девушка") return false;
   if (i == 0 || tokens[i].clause_break_before || previous_dropped) return true;
   if (IsIn(tokens[i - 1].normalized, kGreetings)) return true;
@@ -385,22 +420,27 @@ bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_droppe
 }
 
 void DropFillers(std::vector<Token> tokens, NormalizedText* out) {
-  out->words.reserve(tokens.size());
-  bool carry_break = false;
-  bool previous_dropped = false;
+  // In place: kept words move down over the dropped ones.
+  std::vector<bool> filler(tokens.size(), false);
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (IsFillerAt(tokens, i, previous_dropped)) {
+    filler[i] = IsFillerAt(tokens, i, i > 0 && filler[i - 1]);
+  }
+  size_t kept = 0;
+  bool carry_break = false;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (filler[i]) {
       carry_break = carry_break || tokens[i].clause_break_before;
-      previous_dropped = true;
       out->fillers.push_back(tokens[i]);
       continue;
     }
-    previous_dropped = false;
     Token& token = tokens[i];
-    token.clause_break_before = !out->words.empty() && (token.clause_break_before || carry_break);
+    token.clause_break_before = kept > 0 && (token.clause_break_before || carry_break);
     carry_break = false;
-    out->words.push_back(std::move(token));
+    if (kept != i) tokens[kept] = std::move(token);
+    ++kept;
   }
+  tokens.resize(kept);
+  out->words = std::move(tokens);
 }
 
 }  // namespace

@@ -50,12 +50,14 @@ bool IsLetter(char32_t c) {
 bool IsDigit(char32_t c) { return InRange(c, '0', '9') || InRange(c, 0xFF10, 0xFF19); }
 
 bool IsMark(char32_t c) {
+  if (c < 0x300 || InRange(c, 0x400, 0x482)) return false;  // ASCII, Latin, most of Cyrillic
   return InRange(c, 0x300, 0x36F) || InRange(c, 0x483, 0x489) || InRange(c, 0x1AB0, 0x1AFF) ||
          InRange(c, 0x1DC0, 0x1DFF) || InRange(c, 0x20D0, 0x20FF) || InRange(c, 0x2DE0, 0x2DFF) ||
          InRange(c, 0xA66F, 0xA67F) || InRange(c, 0xFE00, 0xFE0F) || InRange(c, 0xFE20, 0xFE2F);
 }
 
 bool IsFormat(char32_t c) {
+  if (c < 0xAD || InRange(c, 0x400, 0x4FF)) return false;
   return c == 0xAD || InRange(c, 0x200B, 0x200D) || c == 0x2060 || c == 0xFEFF;
 }
 
@@ -77,6 +79,13 @@ bool IsClauseBreak(char32_t c) {
 CharKind KindOf(const DecodedCodePoint& d) {
   if (!d.valid) return CharKind::kSeparator;
   const char32_t c = d.code_point;
+  // The common cases first: Russian letters, ASCII letters and digits, a space.
+  if (InRange(c, 0x410, 0x44F)) return CharKind::kLetter;
+  if (c < 0x80) {
+    if (InRange(c, 'a', 'z') || InRange(c, 'A', 'Z')) return CharKind::kLetter;
+    if (InRange(c, '0', '9')) return CharKind::kDigit;
+    if (c == ' ') return CharKind::kSeparator;
+  }
   if (IsLetter(c)) return CharKind::kLetter;
   if (IsDigit(c)) return CharKind::kDigit;
   if (IsMark(c)) return CharKind::kMark;
@@ -145,7 +154,26 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kLatinAb
 }};
 
 // Builds the normalised form of one token from the code points as typed.
+// «ё» and А..Я / а..я only: the common case, folded without looking at anything else.
+bool IsPlainRussian(const std::vector<char32_t>& typed) {
+  return std::all_of(typed.begin(), typed.end(), [](char32_t c) {
+    return InRange(c, 0x410, 0x44F) || c == 0x401 || c == 0x451;
+  });
+}
+
+std::string NormalizePlainRussian(const std::vector<char32_t>& typed) {
+  std::string out(typed.size() * 2, '\0');
+  size_t at = 0;
+  for (char32_t c : typed) {
+    c = (c == 0x401 || c == 0x451) ? U'е' : (c < 0x430 ? c + 0x20 : c);
+    out[at++] = static_cast<char>(0xC0 | (c >> 6));
+    out[at++] = static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return out;
+}
+
 std::string NormalizeToken(const std::vector<char32_t>& typed) {
+  if (IsPlainRussian(typed)) return NormalizePlainRussian(typed);
   bool has_cyrillic = false;
   bool has_latin = false;
   bool all_ascii_letters = true;
@@ -190,6 +218,18 @@ std::string NormalizeToken(const std::vector<char32_t>& typed) {
     }
   }
   return out;
+}
+
+// DecodeUtf8At with the two common cases inline: ASCII, and two-byte sequences (Cyrillic).
+inline DecodedCodePoint DecodeFast(std::string_view text, size_t offset) {
+  const auto b0 = static_cast<unsigned char>(text[offset]);
+  if (b0 < 0x80) return {b0, 1, true};
+  if (b0 >= 0xC2 && b0 <= 0xDF && offset + 1 < text.size()) {
+    const auto b1 = static_cast<unsigned char>(text[offset + 1]);
+    if ((b1 & 0xC0) == 0x80)
+      return {static_cast<char32_t>(((b0 & 0x1F) << 6) | (b1 & 0x3F)), 2, true};
+  }
+  return DecodeUtf8At(text, offset);
 }
 
 }  // namespace
@@ -247,6 +287,7 @@ void AppendUtf8(char32_t c, std::string* out) {
 }
 
 char32_t FoldCase(char32_t c) {
+  if (InRange(c, 0x430, 0x44F)) return c;  // а..я: the common case
   if (c < 0x80) return InRange(c, 'A', 'Z') ? c + 0x20 : c;
   if (InRange(c, 0xC0, 0xDE) && c != 0xD7) return c + 0x20;                // Latin-1
   if (InRange(c, 0x100, 0x137) || InRange(c, 0x14A, 0x177)) return c | 1;  // Latin Extended-A pairs
@@ -301,13 +342,15 @@ std::string ToValidUtf8(std::string_view text) {
 
 std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
   std::vector<Token> tokens;
+  // A word takes about seven bytes with its space: reserve for that, within the bound.
+  tokens.reserve(std::min(tokens_max, text.size() / 6 + 1));
   std::vector<char32_t> typed;
   typed.reserve(kTokenCodePointsMax);
   bool break_pending = false;
   size_t previous_end = 0;
   size_t offset = 0;
   while (offset < text.size() && tokens.size() < tokens_max) {
-    const DecodedCodePoint first = DecodeUtf8At(text, offset);
+    const DecodedCodePoint first = DecodeFast(text, offset);
     const CharKind kind = KindOf(first);
     if (kind != CharKind::kLetter && kind != CharKind::kDigit) {
       if (kind == CharKind::kClauseBreak) {
@@ -325,7 +368,7 @@ std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
     size_t end = offset;
     typed.clear();
     while (offset < text.size() && typed.size() < kTokenCodePointsMax) {
-      const DecodedCodePoint d = DecodeUtf8At(text, offset);
+      const DecodedCodePoint d = DecodeFast(text, offset);
       const CharKind k = KindOf(d);
       if (k == kind || k == CharKind::kMark) {
         typed.push_back(d.code_point);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -52,6 +53,12 @@ int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start)
       .count();
+}
+
+uint64_t Microseconds(std::chrono::steady_clock::time_point from,
+                      std::chrono::steady_clock::time_point to) {
+  return static_cast<uint64_t>(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::microseconds>(to - from).count()));
 }
 
 int64_t WallClockUnixMs() {
@@ -165,6 +172,8 @@ struct PendingAppend {
   std::vector<ekc::v1::EventRecord> records;
   EventLog::DurableCallback on_durable;
   Sequence last;  // its last record's sequence; for an empty Append, last_sequence() at the time
+  std::chrono::steady_clock::time_point appended;
+  size_t record_count = 0;  // records.size() at Append (the records are freed before the stats)
 };
 
 // Work for the maintenance thread, done in the order queued.
@@ -318,7 +327,9 @@ void EventLog::Impl::WriterLoop() {
     // After a failure nothing is written again (never retry): queued Appends only get the error.
     // A group of empty Appends needs no write: every record before them is already durable, because
     // groups are written one after another.
+    const auto write_start = std::chrono::steady_clock::now();
     if (status.ok() && records > 0) status = WriteGroup(group, records);
+    const auto written = std::chrono::steady_clock::now();
     // The records are in RocksDB (or never will be); free them before they stop counting against
     // pending_records_max.
     for (PendingAppend& append : group) std::vector<ekc::v1::EventRecord>().swap(append.records);
@@ -329,6 +340,13 @@ void EventLog::Impl::WriterLoop() {
         ++stats.groups_written;
         stats.records_written += records;
         if (records > stats.largest_group_records) stats.largest_group_records = records;
+        stats.group_records.Add(records);
+        stats.group_write_us.Add(Microseconds(write_start, written));
+        for (const PendingAppend& append : group) {
+          if (append.record_count > 0) {
+            stats.append_durable_us.Add(Microseconds(append.appended, written));
+          }
+        }
       }
       // Before the callbacks, so that a callback sees durable_sequence() >= its `last`.
       durable_value.store(group.back().last.value(), std::memory_order_release);
@@ -605,6 +623,28 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const EventLogOptions& 
   return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
 }
 
+void Histogram::Add(uint64_t value) {
+  const size_t bucket =
+      std::min<size_t>(value == 0 ? 0 : static_cast<size_t>(std::bit_width(value)), kBuckets - 1);
+  ++counts[bucket];
+  ++count;
+  sum += value;
+  max = std::max(max, value);
+}
+
+uint64_t Histogram::Quantile(double q) const {
+  if (count == 0) return 0;
+  const auto rank = static_cast<uint64_t>(q * static_cast<double>(count) + 0.5);
+  uint64_t seen = 0;
+  for (size_t bucket = 0; bucket < kBuckets; ++bucket) {
+    seen += counts[bucket];
+    if (seen >= std::max<uint64_t>(rank, 1)) {
+      return bucket == 0 ? 0 : std::min(max, (uint64_t{1} << bucket) - 1);
+    }
+  }
+  return max;
+}
+
 EventLog::EventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 EventLog::~EventLog() = default;
@@ -638,7 +678,9 @@ absl::Status EventLog::Append(std::vector<ekc::v1::EventRecord> records,
     ++impl.unwritten_appends;
     impl.last_appended = last;
     impl.last_appended_value.store(last.value(), std::memory_order_release);
-    impl.pending.push_back(PendingAppend{std::move(records), std::move(on_durable), last});
+    const size_t count = records.size();
+    impl.pending.push_back(PendingAppend{std::move(records), std::move(on_durable), last,
+                                         std::chrono::steady_clock::now(), count});
   }
   // Outside the lock, so that the writer does not wake only to wait for it.
   impl.work_ready.notify_one();

@@ -36,6 +36,7 @@
 // of the payload, payload = serialized ekc.v1.EventRecord); snapshots in the column family
 // "snapshots" (storage/snapshot_codec.h). docs/event-log-format.md is the reference.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,12 +63,32 @@ enum class Durability {
   kOs,     // acknowledge after the write reached the OS: survives a process crash, not a power loss
 };
 
+// A histogram with power-of-two buckets, for metrics: bucket 0 counts zeros, bucket i > 0 counts
+// values in [2^(i-1), 2^i); the last bucket also takes everything larger.
+struct Histogram {
+  static constexpr size_t kBuckets = 40;
+  std::array<uint64_t, kBuckets> counts{};
+  uint64_t count = 0;
+  uint64_t sum = 0;
+  uint64_t max = 0;
+
+  void Add(uint64_t value);
+  // An upper bound of the q-quantile (0 < q <= 1): the top of the bucket that holds it; 0 if empty.
+  uint64_t Quantile(double q) const;
+  double Mean() const {
+    return count == 0 ? 0 : static_cast<double>(sum) / static_cast<double>(count);
+  }
+};
+
 // Counters for metrics and tests. A group is one rocksdb::WriteBatch written with one db->Write
 // (and, at Durability::kFsync, one sync); groups that carried only empty Appends are not counted.
 struct EventLogStats {
   uint64_t groups_written = 0;         // successful writes
   uint64_t records_written = 0;        // records in those writes
   uint64_t largest_group_records = 0;  // the most records one write carried
+  Histogram group_records;             // records per group written
+  Histogram group_write_us;            // one group's db->Write, sync included (at kFsync)
+  Histogram append_durable_us;         // from Append to its callback, per Append with records
   uint64_t snapshots_written = 0;
   Sequence last_snapshot;              // the newest snapshot written by this process; 0: none
   uint64_t last_snapshot_bytes = 0;    // its serialized size

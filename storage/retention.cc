@@ -1,5 +1,6 @@
 #include "storage/retention.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -110,7 +111,11 @@ class ExportReader {
     path_ = path;
     file_ = std::fopen(path.c_str(), "rb");
     if (file_ == nullptr) return ErrnoError("open", path);
+    std::error_code ec;
+    remaining_ = std::filesystem::file_size(path, ec);
+    if (ec) return absl::UnavailableError(fmt::format("{}: size: {}", path, ec.message()));
     char magic[kExportMagic.size()];
+    remaining_ -= std::min<uint64_t>(remaining_, sizeof(magic));
     if (std::fread(magic, 1, sizeof(magic), file_) != sizeof(magic) ||
         std::string_view(magic, sizeof(magic)) != kExportMagic) {
       return absl::DataLossError(fmt::format(
@@ -126,9 +131,13 @@ class ExportReader {
     }
     uint32_t size = 0;
     for (int i = 3; i >= 0; --i) size = (size << 8) | length[i];
-    if (size > kExportFrameBytesMax) {
-      return absl::DataLossError(fmt::format("{}: {}: a frame of {} bytes", path_, what, size));
+    remaining_ -= std::min<uint64_t>(remaining_, 4);
+    // A damaged length must not make the reader allocate what the file does not hold.
+    if (size > kExportFrameBytesMax || size > remaining_) {
+      return absl::DataLossError(fmt::format("{}: {}: a frame of {} bytes, but {} bytes are left",
+                                             path_, what, size, remaining_));
     }
+    remaining_ -= size;
     frame_.resize(size);
     if (size > 0 && std::fread(frame_.data(), 1, size, file_) != size) {
       return absl::DataLossError(fmt::format("{}: ends inside {} (truncated?)", path_, what));
@@ -146,6 +155,7 @@ class ExportReader {
  private:
   std::string path_;
   std::FILE* file_ = nullptr;
+  uint64_t remaining_ = 0;  // bytes of the file not read yet
   std::string frame_;
 };
 

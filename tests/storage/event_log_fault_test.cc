@@ -90,6 +90,12 @@ TEST_F(EventLogFaultTest, GroupCommit_ManyAppendsShareFewerWrites) {
   EXPECT_EQ(stats.records_written, kAppends);
   EXPECT_GE(stats.largest_group_records, kAppends / 2);
   EXPECT_EQ(log->durable_sequence().value(), kAppends);
+  // The histograms for metrics saw every group and every Append.
+  EXPECT_EQ(stats.group_records.count, stats.groups_written);
+  EXPECT_EQ(stats.group_records.sum, kAppends);
+  EXPECT_EQ(stats.group_records.max, stats.largest_group_records);
+  EXPECT_EQ(stats.group_write_us.count, stats.groups_written);
+  EXPECT_EQ(stats.append_durable_us.count, kAppends);
 
   absl::StatusOr<std::vector<uint64_t>> read = ReadSequences(*log, Sequence(1));
   ASSERT_TRUE(read.ok()) << read.status();

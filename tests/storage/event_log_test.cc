@@ -455,5 +455,22 @@ TEST_F(EventLogTest, MalformedLastKey_OpenReportsDataLoss) {
   EXPECT_NE(status.message().find(path_), std::string::npos) << status;
 }
 
+TEST(HistogramTest, BucketsByPowersOfTwoAndQuantilesAreUpperBounds) {
+  Histogram h;
+  EXPECT_EQ(h.Quantile(0.5), 0u);
+  for (uint64_t v : {0, 1, 2, 3, 100, 1000}) h.Add(v);
+  EXPECT_EQ(h.count, 6u);
+  EXPECT_EQ(h.sum, 1106u);
+  EXPECT_EQ(h.max, 1000u);
+  EXPECT_EQ(h.counts[0], 1u);  // 0
+  EXPECT_EQ(h.counts[1], 1u);  // 1
+  EXPECT_EQ(h.counts[2], 2u);  // 2, 3
+  EXPECT_EQ(h.counts[7], 1u);  // 64..127
+  EXPECT_EQ(h.Quantile(0.5), 3u);
+  EXPECT_EQ(h.Quantile(1.0), 1000u);
+  h.Add(~uint64_t{0});
+  EXPECT_EQ(h.counts[Histogram::kBuckets - 1], 1u);
+}
+
 }  // namespace
 }  // namespace ekc::storage
