@@ -790,6 +790,13 @@ absl::StatusOr<std::vector<SnapshotInfo>> EventLog::ListSnapshots() const {
 }
 
 absl::StatusOr<ekc::v1::RouterSnapshot> EventLog::ReadSnapshot(Sequence sequence) const {
+  ekc::v1::RouterSnapshot snapshot;
+  EKC_RETURN_IF_ERROR(ReadSnapshotInto(sequence, &snapshot));
+  return snapshot;
+}
+
+absl::Status EventLog::ReadSnapshotInto(Sequence sequence,
+                                        ekc::v1::RouterSnapshot* snapshot) const {
   const std::string& context = impl_->context;
   if (impl_->snapshots == nullptr) {
     return absl::NotFoundError(fmt::format("{}: no snapshots are stored", context));
@@ -835,11 +842,10 @@ absl::StatusOr<ekc::v1::RouterSnapshot> EventLog::ReadSnapshot(Sequence sequence
       return absl::DataLossError(fmt::format("{}: {}", context, Message(status)));
     }
   }
-  ekc::v1::RouterSnapshot snapshot;
-  if (absl::Status status = DecodeSnapshotPayload(*header, payload, &snapshot); !status.ok()) {
+  if (absl::Status status = DecodeSnapshotPayload(*header, payload, snapshot); !status.ok()) {
     return absl::DataLossError(fmt::format("{}: {}", context, Message(status)));
   }
-  return snapshot;
+  return absl::OkStatus();
 }
 
 absl::Status EventLog::Backup(std::string directory, BackupCallback on_done) {

@@ -210,6 +210,9 @@ class EventLog {
   // none. Does not check that the state inside is consistent (router::RouterState::FromSnapshot
   // does). Any thread.
   absl::StatusOr<ekc::v1::RouterSnapshot> ReadSnapshot(Sequence sequence) const;
+  // The same into `*snapshot` (replacing its contents), which may live on a protobuf Arena: a large
+  // state then parses and frees without one allocation per field (recovery does this).
+  absl::Status ReadSnapshotInto(Sequence sequence, ekc::v1::RouterSnapshot* snapshot) const;
 
   // --- Backup and retention ---
 

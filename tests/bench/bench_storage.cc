@@ -334,6 +334,27 @@ void BM_Replay(benchmark::State& state) {
 }
 BENCHMARK(BM_Replay)->UseRealTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
+// The log's share of a replay: reading, checking (CRC32C, continuity) and decoding every event,
+// without applying it.
+void BM_ReadDecode(benchmark::State& state) {
+  const uint64_t events = EnvNumber("EKC_BENCH_REPLAY_EVENTS", 1'000'000);
+  const std::string path = BenchFolder(fmt::format("replay-{}", events));
+  MakeLog(path, events, 0);
+  uint64_t read = 0;
+  for (auto _ : state) {
+    std::unique_ptr<storage::EventLog> log = OpenLog(path, true, storage::Durability::kFsync);
+    EKC_CHECK(log->ReadFrom(Sequence(0),
+                            [&](const v1::EventRecord&) {
+                              ++read;
+                              return absl::OkStatus();
+                            })
+                  .ok());
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(read), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ReadDecode)->UseRealTime()->Iterations(3)->Unit(benchmark::kMillisecond);
+
 // A start of a large log: open, newest snapshot, the events after it — what ekcd does before it
 // listens. Also reports the snapshot's size and how long taking one (ToSnapshot, on the core
 // thread) and storing it (on the maintenance thread) took when the log was made.

@@ -1,6 +1,8 @@
 // Retention: export files are written whole and read back strictly; Prune deletes only what a
 // verified export holds, what the log holds identically, and what a good snapshot covers.
 
+#include "storage/retention.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +21,6 @@
 #include "base/ids.h"
 #include "storage/event_log.h"
 #include "storage/record_codec.h"
-#include "storage/retention.h"
 #include "tests/storage/event_log_test_util.h"
 #include "tests/testing/temp_dir.h"
 
@@ -58,8 +59,7 @@ class RetentionTest : public ::testing::Test {
     ekc::v1::RouterSnapshot snapshot;
     snapshot.set_last_sequence(sequence);
     std::promise<absl::Status> written;
-    ASSERT_TRUE(log_
-                    ->WriteSnapshot(std::move(snapshot),
+    ASSERT_TRUE(log_->WriteSnapshot(std::move(snapshot),
                                     [&](Sequence, const absl::Status& s) { written.set_value(s); })
                     .ok());
     ASSERT_TRUE(written.get_future().get().ok());
@@ -127,11 +127,11 @@ TEST_F(RetentionTest, Prune_DeletesExactlyTheExportedEventsOnceASnapshotCoversTh
   EXPECT_EQ(ReadSequences(*log_, Sequence(0)).value(), testing::Iota(20));
   // A snapshot the core refuses does not count either.
   Snapshot(12);
-  EXPECT_EQ(Prune(*log_, file,
-                  [](const ekc::v1::RouterSnapshot&) { return absl::DataLossError("no"); })
-                .status()
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      Prune(*log_, file, [](const ekc::v1::RouterSnapshot&) { return absl::DataLossError("no"); })
+          .status()
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
   absl::StatusOr<ExportSummary> pruned = Prune(*log_, file, AcceptAny);
   ASSERT_TRUE(pruned.ok()) << pruned.status();
   EXPECT_EQ(log_->FirstSequence().value(), Sequence(11));
