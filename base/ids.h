@@ -14,6 +14,12 @@
 
 namespace ekc {
 
+// The characters of a name people and programs type: an operator id, a token's name.
+constexpr bool IsIdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '@' || c == '-';
+}
+
 template <typename Tag, typename T>
 class StrongId {
  public:

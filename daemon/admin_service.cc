@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "daemon/authorized_call.h"
 #include "daemon/grpc_status.h"
-#include "daemon/unimplemented.h"
 #include "daemon/validation.h"
 
 namespace ekc::daemon {
@@ -18,6 +18,7 @@ grpc::ServerUnaryReactor* AdminService::ReloadRules(grpc::CallbackServerContext*
                                                     const v1::ReloadRulesRequest*,
                                                     v1::ReloadRulesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Admin.ReloadRules")) return reactor;
   // Compiled on this gRPC thread, not the core's: a rules file compiles in milliseconds, and a bad
   // one is refused with its file:line:column while the running rules stay.
   absl::StatusOr<std::shared_ptr<const router::RuleSet>> rules = rules_.Reload();
@@ -35,6 +36,7 @@ grpc::ServerUnaryReactor* AdminService::TakeSnapshot(grpc::CallbackServerContext
                                                      const v1::TakeSnapshotRequest*,
                                                      v1::TakeSnapshotResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Admin.TakeSnapshot")) return reactor;
   // The state is copied on the core thread; the log stores it once its events are durable, and
   // the answer comes from the log's maintenance thread when it is synced.
   absl::Status posted = core_.Read([this, reactor, response](CoreLoop& core) -> CoreLoop::Effect {
@@ -60,6 +62,7 @@ grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* cont
                                                const v1::BackupRequest* request,
                                                v1::BackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Admin.Backup")) return reactor;
   const std::string& directory = request->directory();
   std::error_code ec;
   absl::Status valid;
@@ -92,6 +95,7 @@ grpc::ServerUnaryReactor* AdminService::Classify(grpc::CallbackServerContext* co
                                                  const v1::ClassifyRequest* request,
                                                  v1::ClassifyResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Admin.Classify")) return reactor;
   if (absl::Status s = ValidateClassify(*request); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
@@ -116,6 +120,7 @@ grpc::ServerUnaryReactor* AdminService::ServerInfo(grpc::CallbackServerContext* 
                                                    const v1::ServerInfoRequest*,
                                                    v1::ServerInfoResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Admin.ServerInfo")) return reactor;
   response->set_version(facts_.version);
   response->set_started_unix_ms(facts_.started_unix_ms);
   response->set_listen_address(facts_.listen_address);

@@ -10,6 +10,7 @@
 
 #include "ekc/v1/admin.grpc.pb.h"
 
+#include "daemon/access_control.h"
 #include "daemon/config.h"
 #include "daemon/core_loop.h"
 #include "daemon/rules_holder.h"
@@ -30,8 +31,9 @@ struct ServerFacts {
 
 class AdminService final : public ekc::v1::Admin::CallbackService {
  public:
-  AdminService(CoreLoop& core, RulesHolder& rules, const storage::EventLog& log)
-      : core_(core), rules_(rules), log_(log) {}
+  AdminService(CoreLoop& core, RulesHolder& rules, const storage::EventLog& log,
+               AccessControl& access)
+      : core_(core), rules_(rules), log_(log), access_(access) {}
 
   // Set once the server is bound, before it serves.
   void set_facts(ServerFacts facts) { facts_ = std::move(facts); }
@@ -60,6 +62,7 @@ class AdminService final : public ekc::v1::Admin::CallbackService {
   CoreLoop& core_;
   RulesHolder& rules_;  // ReloadRules swaps the set in force
   const storage::EventLog& log_;
+  AccessControl& access_;
   storage::EventLog* maintenance_log_ = nullptr;
   ServerFacts facts_;
 };

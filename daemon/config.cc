@@ -12,90 +12,13 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "daemon/yaml_reader.h"
+
 namespace ekc::daemon {
 
 namespace {
 
-// Raised inside the parser only, and turned into a Status at its edge: it carries the position.
-struct ConfigError {
-  std::string message;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string path) : path_(std::move(path)) {}
-
-  std::string Where(const YAML::Node& node) const {
-    const YAML::Mark mark = node.Mark();
-    return fmt::format("{}:{}:{}", path_, mark.line + 1, mark.column + 1);
-  }
-
-  [[noreturn]] void Fail(const YAML::Node& node, std::string_view reason) const {
-    throw ConfigError{fmt::format("{}: {}", Where(node), reason)};
-  }
-
-  // Calls `handle` for each key of a mapping; an unknown key is an error naming it.
-  void ForEachKey(const YAML::Node& map, std::string_view what, const std::set<std::string>& known,
-                  const std::function<void(const std::string&, const YAML::Node&)>& handle) const {
-    if (!map.IsMap()) Fail(map, fmt::format("{} must be a mapping of keys to values", what));
-    for (const auto& kv : map) {
-      const std::string key = kv.first.as<std::string>();
-      if (!known.contains(key)) {
-        Fail(kv.first, fmt::format("unknown key \"{}\" in {} (known: {})", key, what,
-                                   fmt::join(known, ", ")));
-      }
-      handle(key, kv.second);
-    }
-  }
-
-  std::string String(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsScalar()) Fail(node, fmt::format("{} must be a text value", key));
-    return node.as<std::string>();
-  }
-
-  int64_t Integer(const YAML::Node& node, std::string_view key, int64_t min, int64_t max) const {
-    if (!node.IsScalar()) Fail(node, fmt::format("{} must be a number", key));
-    int64_t value = 0;
-    std::istringstream in(node.Scalar());
-    if (!(in >> value) || !in.eof())
-      Fail(node, fmt::format("{} must be a whole number, not \"{}\"", key, node.Scalar()));
-    if (value < min || value > max)
-      Fail(node, fmt::format("{} must be between {} and {}", key, min, max));
-    return value;
-  }
-
-  bool Bool(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
-      Fail(node, fmt::format("{} must be true or false", key));
-    }
-    return node.Scalar() == "true";
-  }
-
-  // A number in (0, 1], e.g. 0.8.
-  double Fraction(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsScalar()) Fail(node, fmt::format("{} must be a number", key));
-    double value = 0;
-    std::istringstream in(node.Scalar());
-    in.imbue(std::locale::classic());
-    if (!(in >> value) || !in.eof() || !(value > 0 && value <= 1)) {
-      Fail(node, fmt::format("{} must be a fraction above 0 and at most 1, e.g. 0.8, not \"{}\"",
-                             key, node.Scalar()));
-    }
-    return value;
-  }
-
-  std::vector<std::string> StringList(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsSequence()) Fail(node, fmt::format("{} must be a list", key));
-    std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(String(item, key));
-    return out;
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using Reader = YamlReader;
 
 constexpr int64_t kSecondsMax = 24 * 3600;
 
@@ -271,6 +194,22 @@ SnapshotConfig ParseSnapshots(const Reader& r, const YAML::Node& v) {
   return s;
 }
 
+TlsConfig ParseTls(const Reader& r, const YAML::Node& v) {
+  TlsConfig tls;
+  r.ForEachKey(v, "tls", {"cert", "key", "client_ca"},
+               [&](const std::string& k, const YAML::Node& x) {
+                 const std::string path = Resolve(r.path(), r.String(x, k));
+                 if (k == "cert") tls.cert_path = path;
+                 if (k == "key") tls.key_path = path;
+                 if (k == "client_ca") tls.client_ca_path = path;
+               });
+  if (tls.cert_path.empty() != tls.key_path.empty())
+    r.Fail(v, "tls needs both cert and key (PEM files)");
+  if (!tls.client_ca_path.empty() && tls.cert_path.empty())
+    r.Fail(v, "tls.client_ca needs the server's own cert and key");
+  return tls;
+}
+
 // Checks the routing config as a whole, pointing at the queue the problem names when there is one.
 void ValidateRouting(const Reader& r, const YAML::Node& root, const DaemonConfig& c,
                      const std::map<std::string, YAML::Node>& queue_nodes) {
@@ -288,26 +227,28 @@ DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
   c.path = r.path();
   c.routing.queues.clear();
   std::map<std::string, YAML::Node> queue_nodes;
-  r.ForEachKey(
-      root, "the config file",
-      {"listen", "data_dir", "rules", "durability", "log_level", "routing", "queues", "snapshots"},
-      [&](const std::string& key, const YAML::Node& v) {
-        if (key == "listen") c.listen = r.String(v, key);
-        if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
-        if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
-        if (key == "durability") c.durability = ParseDurability(r, v);
-        if (key == "log_level") c.log_level = ParseLogLevel(r, v);
-        if (key == "routing") ParseRouting(r, v, c.routing);
-        if (key == "snapshots") c.snapshots = ParseSnapshots(r, v);
-        if (key == "queues") {
-          if (!v.IsSequence()) r.Fail(v, "queues must be a list of queues");
-          for (const YAML::Node& q : v) {
-            c.routing.queues.push_back(ParseQueue(r, q));
-            queue_nodes[c.routing.queues.back().name] = q;
-            c.queue_locations[c.routing.queues.back().name] = r.Where(q);
-          }
-        }
-      });
+  r.ForEachKey(root, "the config file",
+               {"listen", "data_dir", "rules", "tokens", "tls", "durability", "log_level",
+                "routing", "queues", "snapshots"},
+               [&](const std::string& key, const YAML::Node& v) {
+                 if (key == "listen") c.listen = r.String(v, key);
+                 if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
+                 if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
+                 if (key == "tokens") c.tokens_path = Resolve(r.path(), r.String(v, key));
+                 if (key == "tls") c.tls = ParseTls(r, v);
+                 if (key == "durability") c.durability = ParseDurability(r, v);
+                 if (key == "log_level") c.log_level = ParseLogLevel(r, v);
+                 if (key == "routing") ParseRouting(r, v, c.routing);
+                 if (key == "snapshots") c.snapshots = ParseSnapshots(r, v);
+                 if (key == "queues") {
+                   if (!v.IsSequence()) r.Fail(v, "queues must be a list of queues");
+                   for (const YAML::Node& q : v) {
+                     c.routing.queues.push_back(ParseQueue(r, q));
+                     queue_nodes[c.routing.queues.back().name] = q;
+                     c.queue_locations[c.routing.queues.back().name] = r.Where(q);
+                   }
+                 }
+               });
   if (c.rules_path.empty()) r.Fail(root, "rules: the path of the rules file is required");
   ValidateRouting(r, root, c, queue_nodes);
   return c;
@@ -317,20 +258,7 @@ DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
 
 absl::StatusOr<DaemonConfig> ParseDaemonConfig(std::string_view yaml_text,
                                                const std::string& path) {
-  Reader reader(path);
-  try {
-    const YAML::Node root = YAML::Load(std::string(yaml_text));
-    if (!root.IsMap()) {
-      return absl::InvalidArgumentError(
-          fmt::format("{}:1:1: the config file must be a YAML mapping", path));
-    }
-    return Parse(reader, root);
-  } catch (const ConfigError& e) {
-    return absl::InvalidArgumentError(e.message);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  return ParseYaml<DaemonConfig>(yaml_text, path, "the config file", Parse);
 }
 
 absl::StatusOr<DaemonConfig> LoadDaemonConfig(const std::string& path) {

@@ -27,11 +27,24 @@ struct SnapshotConfig {
   uint32_t keep = 3;      // snapshots kept; older ones are deleted
 };
 
+// gRPC over TLS: the server's certificate chain and key (PEM files); with a client CA, every client
+// must present a certificate it signed (mutual TLS). Empty cert: plain text (loopback or a trusted
+// network only).
+struct TlsConfig {
+  std::string cert_path;
+  std::string key_path;
+  std::string client_ca_path;
+  bool enabled() const { return !cert_path.empty(); }
+};
+
 struct DaemonConfig {
   std::string path;  // the file it was read from
   std::string listen = "127.0.0.1:7070";
   std::string data_dir = "/var/lib/ekc";
   std::string rules_path;  // absolute, or relative to the working directory
+  // The token file (daemon/tokens.h); empty: open mode, which Server allows on loopback only.
+  std::string tokens_path;
+  TlsConfig tls;
   storage::Durability durability = storage::Durability::kFsync;
   std::string log_level = "info";  // trace, debug, info, warn, error
   router::RouterConfig routing;

@@ -37,6 +37,7 @@ CoreLoop::CoreLoop(router::Router router, storage::EventLog& log)
       work_(boost::asio::make_work_guard(io_)),
       timer_(io_),
       watchdog_(io_),
+      heartbeat_(io_),
       bridge_(std::make_shared<LogBridge>(this)) {
   durable_ = log_.durable_sequence().value();
   decided_sequence_ = router_.state().last_sequence().value();
@@ -65,6 +66,7 @@ void CoreLoop::Start() {
     core.RunCommand(SystemCommand(router::command::Recover{}), nullptr);
     core.RunCommand(SystemCommand(router::command::Tick{}), nullptr);
     core.ArmWatchdog();
+    core.ArmHeartbeat();
   });
 }
 
@@ -80,6 +82,16 @@ void CoreLoop::ArmWatchdog() {
   });
 }
 
+void CoreLoop::ArmHeartbeat() {
+  if (!heartbeat_beat_ || heartbeat_interval_.count() <= 0) return;
+  heartbeat_beat_();
+  heartbeat_.expires_after(heartbeat_interval_);
+  heartbeat_.async_wait([this](const boost::system::error_code& error) {
+    if (error == boost::asio::error::operation_aborted || stopping_) return;
+    ArmHeartbeat();
+  });
+}
+
 void CoreLoop::Stop() {
   if (!thread_.joinable()) return;
   accepting_ = false;
@@ -88,6 +100,7 @@ void CoreLoop::Stop() {
     stopping_ = true;
     timer_.cancel();
     watchdog_.cancel();
+    heartbeat_.cancel();
     // An empty append's callback fires once everything appended before it is durable.
     absl::Status s =
         log_.Append({}, [bridge = bridge_, &drained](Sequence, const absl::Status& status) {

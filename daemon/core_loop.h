@@ -99,6 +99,13 @@ class CoreLoop {
     after_command_ = std::move(after_command);
   }
 
+  // Calls `beat` on the core thread every `interval` while the loop runs: proof that the core
+  // thread is alive and turning (systemd's WATCHDOG=1). Set before Start.
+  void set_heartbeat(std::chrono::milliseconds interval, std::function<void()> beat) {
+    heartbeat_interval_ = interval;
+    heartbeat_beat_ = std::move(beat);
+  }
+
   // Any thread.
   bool writable() const { return writable_.load(std::memory_order_acquire); }
   // Times the watchdog found the routing state in an impossible state (router/invariants.h).
@@ -132,6 +139,7 @@ class CoreLoop {
   // The stuck-state watchdog: every kWatchdogInterval the invariants are checked on the core thread
   // and a breach is logged and counted (debug builds check after every command).
   void ArmWatchdog();
+  void ArmHeartbeat();
   absl::Status Admit();
 
   router::Router router_;
@@ -142,6 +150,9 @@ class CoreLoop {
   boost::asio::steady_timer timer_;
   int64_t timer_at_unix_ms_ = 0;  // what the timer is armed for; 0 = not armed
   boost::asio::steady_timer watchdog_;
+  boost::asio::steady_timer heartbeat_;
+  std::chrono::milliseconds heartbeat_interval_{0};
+  std::function<void()> heartbeat_beat_;
   std::thread thread_;
   std::shared_ptr<LogBridge> bridge_;
 

@@ -1,10 +1,12 @@
 #include "daemon/intake_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "daemon/authorized_call.h"
 #include "daemon/clock.h"
 #include "daemon/grpc_status.h"
 #include "daemon/push_hub.h"
@@ -18,9 +20,11 @@ namespace v1 = ekc::v1;
 
 namespace {
 
-v1::Actor IntakeActor() {
+// The intake client, named by its token ("local" without a token file).
+v1::Actor IntakeActor(const Principal& caller) {
   v1::Actor actor;
   actor.set_kind(v1::ACTOR_KIND_INTAKE);
+  actor.set_id(caller.name);
   return actor;
 }
 
@@ -94,12 +98,21 @@ grpc::ServerUnaryReactor* IntakeService::SubmitContact(grpc::CallbackServerConte
                                                        const v1::SubmitContactRequest* request,
                                                        v1::SubmitContactResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = AuthorizeUnary(access_, context, reactor, "ContactIntake.SubmitContact");
+  if (!caller) return reactor;
   if (absl::Status s = ValidateSubmitContact(*request); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
-  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor()};
+  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor(*caller)};
+  const auto classify_start = std::chrono::steady_clock::now();
   command.body = SubmitCommand(*request, *rules_.Current());
+  if (metrics_ != nullptr) {
+    metrics_->RecordClassification(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - classify_start)
+                                  .count()));
+  }
   RunUnaryCommand(core_, reactor, std::move(command),
                   [response](const router::ExecuteResult& r, CoreLoop& core) {
                     const router::Contact* c = core.state().FindContact(r.contact);
@@ -117,15 +130,11 @@ grpc::ServerUnaryReactor* IntakeService::SubmitContact(grpc::CallbackServerConte
 
 grpc::ServerWriteReactor<v1::ContactUpdate>* IntakeService::WatchContact(
     grpc::CallbackServerContext* context, const v1::WatchContactRequest* request) {
+  absl::StatusOr<Principal> caller = access_.Authorize(*context, "ContactIntake.WatchContact");
+  if (!caller.ok()) return new RefusedWrite<v1::ContactUpdate>(caller.status());
   if (absl::Status s = ValidateWatchContact(*request); !s.ok()) {
-    class Refused final : public grpc::ServerWriteReactor<v1::ContactUpdate> {
-     public:
-      explicit Refused(const absl::Status& s) { Finish(ToGrpcStatus(s)); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(s);
+    return new RefusedWrite<v1::ContactUpdate>(s);
   }
-  (void)context;
   return new WatchReactor(core_, ContactId(request->contact_id()));
 }
 
@@ -133,12 +142,14 @@ grpc::ServerUnaryReactor* IntakeService::CancelContact(grpc::CallbackServerConte
                                                        const v1::CancelContactRequest* request,
                                                        v1::CancelContactResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = AuthorizeUnary(access_, context, reactor, "ContactIntake.CancelContact");
+  if (!caller) return reactor;
   if (absl::Status s = ValidateCancelContact(*request); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
   const ContactId id(request->contact_id());
-  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor()};
+  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor(*caller)};
   command.body = router::command::Cancel{id, request->reason()};
   RunUnaryCommand(
       core_, reactor, std::move(command),
@@ -154,12 +165,14 @@ grpc::ServerUnaryReactor* IntakeService::RequestCallback(grpc::CallbackServerCon
                                                          const v1::RequestCallbackRequest* request,
                                                          v1::RequestCallbackResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = AuthorizeUnary(access_, context, reactor, "ContactIntake.RequestCallback");
+  if (!caller) return reactor;
   if (absl::Status s = ValidateRequestCallback(*request); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
   const ContactId id(request->contact_id());
-  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor()};
+  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = IntakeActor(*caller)};
   command.body = router::command::RequestCallback{id, request->callback_ref()};
   RunUnaryCommand(core_, reactor, std::move(command),
                   [response, id](const router::ExecuteResult&, CoreLoop& core) {

@@ -7,14 +7,17 @@
 
 #include "ekc/v1/intake.grpc.pb.h"
 
+#include "daemon/access_control.h"
 #include "daemon/core_loop.h"
+#include "daemon/metrics.h"
 #include "daemon/rules_holder.h"
 
 namespace ekc::daemon {
 
 class IntakeService final : public ekc::v1::ContactIntake::CallbackService {
  public:
-  IntakeService(CoreLoop& core, const RulesHolder& rules) : core_(core), rules_(rules) {}
+  IntakeService(CoreLoop& core, const RulesHolder& rules, AccessControl& access)
+      : core_(core), rules_(rules), access_(access) {}
 
   grpc::ServerUnaryReactor* SubmitContact(grpc::CallbackServerContext* context,
                                           const ekc::v1::SubmitContactRequest* request,
@@ -28,9 +31,14 @@ class IntakeService final : public ekc::v1::ContactIntake::CallbackService {
                                             const ekc::v1::RequestCallbackRequest* request,
                                             ekc::v1::RequestCallbackResponse* response) override;
 
+  // Where classification latency goes; set before serving.
+  void set_metrics(DaemonMetrics* metrics) { metrics_ = metrics; }
+
  private:
   CoreLoop& core_;
+  DaemonMetrics* metrics_ = nullptr;
   const RulesHolder& rules_;
+  AccessControl& access_;
 };
 
 }  // namespace ekc::daemon

@@ -2,10 +2,12 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -14,17 +16,50 @@
 
 namespace {
 
+// "<3>" for an error, "<4>" for a warning…: sd-daemon(3)'s priority prefixes for stderr lines.
+class JournalPriority final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const char* prefix = "<6>";
+    switch (msg.level) {
+      case spdlog::level::critical:
+        prefix = "<2>";
+        break;
+      case spdlog::level::err:
+        prefix = "<3>";
+        break;
+      case spdlog::level::warn:
+        prefix = "<4>";
+        break;
+      case spdlog::level::info:
+        prefix = "<6>";
+        break;
+      default:
+        prefix = "<7>";
+        break;
+    }
+    dest.append(prefix, prefix + 3);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JournalPriority>();
+  }
+};
+
 int Run(int argc, char** argv) {
   CLI::App app{
       "ekcd — routes citizen contacts of a social-services contact centre to SMFC operators"};
   std::string config_path = "/etc/ekc/ekcd.yaml";
   std::string listen;
   std::string data_dir;
+  std::string tokens;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
   app.add_option("--listen", listen,
                  "HOST:PORT to serve gRPC on (port 0: any free port); overrides the file");
   app.add_option("--data-dir", data_dir, "the folder of the event log; overrides the file");
+  app.add_option("--tokens", tokens,
+                 "the token file (roles and SHA-256 of bearer tokens); overrides the file");
   app.add_flag("--check-config", check_only, "check the config and its rules file, then exit");
   app.set_version_flag("--version", EKC_VERSION);
   try {
@@ -35,7 +70,15 @@ int Run(int argc, char** argv) {
 
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("ekcd", sink);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (std::getenv("JOURNAL_STREAM") != nullptr) {
+    // Under systemd the journal adds the time; a "<N>" prefix gives each line its priority, so
+    // that `journalctl -p warning -u ekcd` finds the warnings.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<JournalPriority>('*').set_pattern("%*%v");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  }
   spdlog::set_default_logger(logger);
 
   auto config = ekc::daemon::LoadDaemonConfig(config_path);
@@ -45,9 +88,10 @@ int Run(int argc, char** argv) {
   }
   if (!listen.empty()) config->listen = listen;
   if (!data_dir.empty()) config->data_dir = data_dir;
+  if (!tokens.empty()) config->tokens_path = tokens;
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   if (check_only) {
-    if (absl::Status s = ekc::daemon::CheckRulesAgainstConfig(*config); !s.ok()) {
+    if (absl::Status s = ekc::daemon::CheckConfig(*config); !s.ok()) {
       std::cerr << "ekcd: " << s.message() << "\n";
       return 2;
     }
@@ -72,16 +116,23 @@ int Run(int argc, char** argv) {
   }
   std::cout << (*server)->ReadyLine() << std::endl;
   spdlog::info("{}", (*server)->ReadyLine());
+  const ekc::daemon::ServiceNotifier& systemd = (*server)->notifier();
+  systemd.Ready("serving on " + (*server)->listen_address());
 
   for (;;) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      // Compiled here, off the core thread; a bad file is logged and the running rules stay.
-      (void)(*server)->ReloadRules();
+      // Compiled here, off the core thread; a bad file is logged and its running version stays.
+      systemd.Reloading();
+      const absl::Status reloaded = (*server)->Reload();
+      systemd.ReloadDone(reloaded.ok() ? "serving on " + (*server)->listen_address()
+                                       : "serving on " + (*server)->listen_address() +
+                                             "; the last reload was refused, see the log");
       continue;
     }
     spdlog::info("signal {}: stopping", signal);
+    (*server)->notifier().Stopping();
     break;
   }
   (*server)->Shutdown();

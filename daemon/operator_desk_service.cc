@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/authorized_call.h"
 #include "daemon/clock.h"
 #include "daemon/grpc_status.h"
 #include "daemon/push_hub.h"
@@ -81,7 +82,9 @@ std::vector<v1::DeskEvent> LoginAnswer(const router::Operator& op, const router:
 
 class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::DeskEvent> {
  public:
-  DeskReactor(CoreLoop& core, uint64_t stream_id) : core_(core) {
+  // `caller` holds one of its desk streams (AccessControl::AcquireDeskStream) until OnDone.
+  DeskReactor(CoreLoop& core, uint64_t stream_id, AccessControl& access, Principal caller)
+      : core_(core), access_(access), caller_(std::move(caller)) {
     session_ = std::make_shared<DeskSession>([this](const v1::DeskEvent* m) { StartWrite(m); },
                                              [this](const grpc::Status& s) { Finish(s); });
     session_->id = stream_id;
@@ -116,6 +119,7 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
       command.body = router::command::ConnectionLost{session->operator_id};
       core.RunCommand(std::move(command), nullptr);
     });
+    access_.ReleaseDeskStream(caller_);
     delete this;
   }
 
@@ -138,6 +142,15 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
       // A protocol violation: the stream is not anyone's yet.
       const absl::Status s =
           absl::FailedPreconditionError("log in first: the first request must be a Login");
+      session_->outbox.Send(ErrorMessage(id, s));
+      session_->outbox.Close(ToGrpcStatus(s));
+      return false;
+    }
+    if (request.has_login() && !caller_.MayActAs(request.login().operator_id())) {
+      // A token acts only as its own operator; the stream ends, as for any forged identity.
+      const absl::Status s = absl::PermissionDeniedError(
+          fmt::format("login.operator_id: token {} acts as operator {}, not {}", caller_.name,
+                      caller_.operator_id, request.login().operator_id()));
       session_->outbox.Send(ErrorMessage(id, s));
       session_->outbox.Close(ToGrpcStatus(s));
       return false;
@@ -279,6 +292,8 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
   }
 
   CoreLoop& core_;
+  AccessControl& access_;
+  const Principal caller_;
   std::shared_ptr<DeskSession> session_;
   v1::DeskRequest request_;
   std::string login_;  // the operator this stream logged in as (reactor's view)
@@ -287,8 +302,12 @@ class DeskReactor final : public grpc::ServerBidiReactor<v1::DeskRequest, v1::De
 }  // namespace
 
 grpc::ServerBidiReactor<v1::DeskRequest, v1::DeskEvent>* OperatorDeskService::Connect(
-    grpc::CallbackServerContext*) {
-  return new DeskReactor(core_, next_stream_id_.fetch_add(1));
+    grpc::CallbackServerContext* context) {
+  using Refused = RefusedBidi<v1::DeskRequest, v1::DeskEvent>;
+  absl::StatusOr<Principal> caller = access_.Authorize(*context, "OperatorDesk.Connect");
+  if (!caller.ok()) return new Refused(caller.status());
+  if (absl::Status held = access_.AcquireDeskStream(*caller); !held.ok()) return new Refused(held);
+  return new DeskReactor(core_, next_stream_id_.fetch_add(1), access_, std::move(*caller));
 }
 
 }  // namespace ekc::daemon

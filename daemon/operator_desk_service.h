@@ -13,19 +13,21 @@
 
 #include "ekc/v1/operator_desk.grpc.pb.h"
 
+#include "daemon/access_control.h"
 #include "daemon/core_loop.h"
 
 namespace ekc::daemon {
 
 class OperatorDeskService final : public ekc::v1::OperatorDesk::CallbackService {
  public:
-  explicit OperatorDeskService(CoreLoop& core) : core_(core) {}
+  OperatorDeskService(CoreLoop& core, AccessControl& access) : core_(core), access_(access) {}
 
   grpc::ServerBidiReactor<ekc::v1::DeskRequest, ekc::v1::DeskEvent>* Connect(
       grpc::CallbackServerContext* context) override;
 
  private:
   CoreLoop& core_;
+  AccessControl& access_;
   std::atomic<uint64_t> next_stream_id_{1};
 };
 

@@ -15,12 +15,15 @@
 
 #include "base/absl_fmt.h"
 #include "base/status_macros.h"
+#include "daemon/access_control.h"
 #include "daemon/admin_service.h"
 #include "daemon/clock.h"
 #include "daemon/core_loop.h"
 #include "daemon/intake_service.h"
+#include "daemon/metrics.h"
 #include "daemon/operator_desk_service.h"
 #include "daemon/rules_holder.h"
+#include "daemon/service_notifier.h"
 #include "daemon/supervision_service.h"
 #include "daemon/validation.h"
 #include "storage/event_log.h"
@@ -36,6 +39,10 @@ constexpr auto kShutdownGrace = std::chrono::seconds(2);
 // and its operator's offers go back to the queue.
 constexpr int kKeepaliveTimeMs = 20'000;
 constexpr int kKeepaliveTimeoutMs = 10'000;
+// How long a stop waits for its final snapshot to be stored; the unit's TimeoutStopSec is longer.
+constexpr auto kFinalSnapshotWait = std::chrono::seconds(20);
+// How often a long replay tells systemd how far it got.
+constexpr auto kReplayStatusInterval = std::chrono::seconds(1);
 
 absl::StatusOr<std::shared_ptr<const router::RuleSet>> LoadRules(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -112,12 +119,15 @@ struct Server::Parts {
   std::unique_ptr<storage::EventLog> log;
   std::unique_ptr<SnapshotSchedule> snapshots;  // used by `core`, so declared before it
   std::unique_ptr<RulesHolder> rules;
+  std::unique_ptr<AccessControl> access;
   std::unique_ptr<CoreLoop> core;
   std::unique_ptr<IntakeService> intake;
   std::unique_ptr<OperatorDeskService> desk;
   std::unique_ptr<AdminService> admin;
   std::unique_ptr<SupervisionService> supervision;
   std::unique_ptr<grpc::Server> grpc;
+  ServiceNotifier notifier;  // systemd, when it started ekcd
+  DaemonMetrics metrics;
   ServerFacts facts;
   bool shut_down = false;
 };
@@ -141,12 +151,57 @@ absl::StatusOr<std::shared_ptr<const router::RuleSet>> LoadCheckedRules(
   return rules;
 }
 
+absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("{}: cannot open the TLS {}", path, what));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN") == std::string::npos)
+    return absl::InvalidArgumentError(fmt::format("{}: the TLS {} is not a PEM file", path, what));
+  return text.str();
+}
+
+// The gRPC listener's credentials: TLS (mutual when a client CA is set) or plain text.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(const TlsConfig& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options;
+  auto cert = ReadPem(tls.cert_path, "certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(tls.key_path, "key");
+  if (!key.ok()) return key.status();
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!tls.client_ca_path.empty()) {
+    auto ca = ReadPem(tls.client_ca_path, "client CA");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
 }  // namespace
+
+bool IsLoopbackAddress(std::string_view host_port) {
+  std::string_view host = host_port.substr(0, host_port.rfind(':'));
+  if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
 
 absl::Status CheckRulesAgainstConfig(const DaemonConfig& config) {
   auto rules = LoadRules(config.rules_path);
   if (!rules.ok()) return rules.status();
   return CheckQueues(config, **rules);
+}
+
+absl::Status CheckConfig(const DaemonConfig& config) {
+  EKC_RETURN_IF_ERROR(CheckRulesAgainstConfig(config));
+  if (!config.tokens_path.empty()) {
+    if (auto tokens = TokenTable::Load(config.tokens_path); !tokens.ok()) return tokens.status();
+  } else if (!IsLoopbackAddress(config.listen)) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: listen {} is not loopback, so tokens: FILE is required", config.path, config.listen));
+  }
+  return ListenerCredentials(config.tls).status();
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config) {
@@ -162,6 +217,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   EKC_RETURN_IF_ERROR(CheckQueues(config, **rules));
   parts->rules =
       std::make_unique<RulesHolder>(*rules, [config] { return LoadCheckedRules(config); });
+
+  auto access = AccessControl::Create(config.tokens_path);
+  if (!access.ok()) return access.status();
+  parts->access = std::move(*access);
+  if (parts->access->open_mode() && !IsLoopbackAddress(config.listen)) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: no token file is configured, so every caller would hold every role; ekcd serves that "
+        "only on loopback (127.0.0.1, ::1). Set tokens: FILE in {} (ekcutl token new makes one) or "
+        "listen on 127.0.0.1",
+        config.listen, config.path));
+  }
+  auto credentials = ListenerCredentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -186,7 +254,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
         router = router::Router(config.routing, std::move(*state));
         return absl::OkStatus();
       },
-      [&](const ekc::v1::EventRecord& e) { return router.Replay(e); });
+      [&, last = parts->log->last_sequence().value(),
+       told = std::chrono::steady_clock::now()](const ekc::v1::EventRecord& e) mutable {
+        if (const auto now = std::chrono::steady_clock::now();
+            now - told >= kReplayStatusInterval) {
+          told = now;
+          parts->notifier.Status(fmt::format("replaying event {} of {}", e.sequence(), last));
+        }
+        return router.Replay(e);
+      });
   if (!recovered.ok()) {
     return absl::DataLossError(
         fmt::format("{}: recovery failed: {}", config.data_dir, recovered.status().message()));
@@ -212,22 +288,28 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   parts->core = std::make_unique<CoreLoop>(std::move(router), *parts->log);
   parts->core->set_after_command(
       [schedule = parts->snapshots.get()](CoreLoop& core) { schedule->AfterCommand(core); });
-  parts->intake = std::make_unique<IntakeService>(*parts->core, *parts->rules);
-  parts->desk = std::make_unique<OperatorDeskService>(*parts->core);
-  parts->admin = std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log);
+  AccessControl& access_control = *parts->access;
+  parts->intake = std::make_unique<IntakeService>(*parts->core, *parts->rules, access_control);
+  parts->intake->set_metrics(&parts->metrics);
+  parts->desk = std::make_unique<OperatorDeskService>(*parts->core, access_control);
+  parts->admin =
+      std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log, access_control);
   parts->admin->set_maintenance_log(parts->log.get());
-  parts->supervision = std::make_unique<SupervisionService>(*parts->core);
+  parts->supervision = std::make_unique<SupervisionService>(*parts->core, access_control);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(kRequestBytesMax);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<GrpcMetricsInterceptorFactory>(parts->metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(parts->intake.get());
   builder.RegisterService(parts->desk.get());
   builder.RegisterService(parts->admin.get());
@@ -241,9 +323,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   parts->facts.listen_address = config.listen.substr(0, colon) + ":" + std::to_string(port);
   parts->admin->set_facts(parts->facts);
 
-  parts->core->set_on_failure([server = parts->grpc.get()](const absl::Status&) {
-    server->GetHealthCheckService()->SetServingStatus(false);
-  });
+  parts->core->set_on_failure(
+      [server = parts->grpc.get(), notifier = &parts->notifier](const absl::Status& failure) {
+        server->GetHealthCheckService()->SetServingStatus(false);
+        notifier->Status(
+            fmt::format("read-only after a disk error, restart to recover: {}", failure.message()));
+      });
+  if (auto interval = parts->notifier.watchdog_interval()) {
+    parts->core->set_heartbeat(*interval, [notifier = &parts->notifier] { notifier->Watchdog(); });
+  }
   parts->core->Start();
   parts->grpc->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<Server>(new Server(std::move(parts)));
@@ -267,12 +355,87 @@ void Server::Shutdown() {
   told->get_future().wait_for(kShutdownGrace);
   parts_->grpc->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->grpc->Wait();
+  WriteFinalSnapshot();
   parts_->core->Stop();
+}
+
+void Server::WriteFinalSnapshot() {
+  // The next start then reads this snapshot and replays nothing: a planned restart (an upgrade)
+  // is as quick as it can be.
+  auto stored = std::make_shared<std::promise<void>>();
+  parts_->core->Post([log = parts_->log.get(), stored](CoreLoop& core) {
+    const uint64_t sequence = core.state().last_sequence().value();
+    absl::Status queued = absl::FailedPreconditionError("the log cannot be written");
+    if (sequence > 0 && core.writable()) {
+      queued = log->WriteSnapshot(
+          core.state().ToSnapshot(), [stored](Sequence covered, const absl::Status& status) {
+            if (status.ok()) {
+              spdlog::info("final snapshot of event {} stored", covered.value());
+            } else {
+              spdlog::warn("final snapshot not stored: {}", status.message());
+            }
+            stored->set_value();
+          });
+    }
+    if (!queued.ok()) {
+      if (sequence > 0) spdlog::warn("final snapshot not taken: {}", queued.message());
+      stored->set_value();
+    }
+  });
+  if (stored->get_future().wait_for(kFinalSnapshotWait) != std::future_status::ready) {
+    spdlog::warn("final snapshot not stored within {} s; the next start replays from the last one",
+                 kFinalSnapshotWait.count());
+  }
+}
+
+const ServiceNotifier& Server::notifier() const { return parts_->notifier; }
+
+bool Server::Writable() const { return parts_->core->writable() && parts_->log->health().ok(); }
+
+void Server::RenderMetrics(std::function<void(std::string)> reply) {
+  const uint64_t watchdog_failures = parts_->core->watchdog_failures();
+  auto view = std::make_shared<RoutingView>();
+  absl::Status posted = parts_->core->Read([view, watchdog_failures](CoreLoop& core) {
+    *view = ViewRouting(core.state(), core.config(), WallClockUnixMs(), watchdog_failures);
+    return CoreLoop::Effect();
+  });
+  // The core's part is read; the rest is read here. A core that cannot take the read (stopping,
+  // overloaded) leaves the routing part out rather than the whole page.
+  auto render = [this, view, ok = posted.ok(), reply = std::move(reply)] {
+    const DaemonMetrics::Copy daemon = parts_->metrics.Read();
+    const storage::EventLogStats log = parts_->log->stats();
+    reply(daemon::RenderMetrics(
+        MetricsInputs{.routing = ok ? view.get() : nullptr,
+                      .daemon = &daemon,
+                      .log = &log,
+                      .durable_sequence = parts_->log->durable_sequence().value(),
+                      .writable = Writable(),
+                      .ready = true}));
+  };
+  if (!posted.ok()) {
+    render();
+    return;
+  }
+  parts_->core->Post([render = std::move(render)](CoreLoop&) { render(); });
 }
 
 absl::StatusOr<std::shared_ptr<const router::RuleSet>> Server::ReloadRules() {
   return parts_->rules->Reload();
 }
+
+absl::Status Server::Reload() {
+  absl::Status result = parts_->rules->Reload().status();
+  if (absl::Status tokens = parts_->access->Reload(); !tokens.ok()) {
+    spdlog::warn("token file reload refused, the running tokens stay: {}", tokens.message());
+    if (result.ok()) result = tokens;
+  } else if (!parts_->access->open_mode()) {
+    spdlog::info("tokens reloaded from {}: {} tokens", parts_->config.tokens_path,
+                 parts_->access->token_count());
+  }
+  return result;
+}
+
+AccessControl& Server::access() { return *parts_->access; }
 
 const std::string& Server::listen_address() const { return parts_->facts.listen_address; }
 

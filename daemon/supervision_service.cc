@@ -5,10 +5,10 @@
 #include <set>
 #include <vector>
 
+#include "daemon/authorized_call.h"
 #include "daemon/clock.h"
 #include "daemon/grpc_status.h"
 #include "daemon/unary_call.h"
-#include "daemon/unimplemented.h"
 #include "daemon/validation.h"
 
 namespace ekc::daemon {
@@ -17,25 +17,30 @@ namespace v1 = ekc::v1;
 
 namespace {
 
-v1::Actor SupervisorActor() {
+// The supervisor, named by their token ("local" without a token file).
+v1::Actor SupervisorActor(const Principal& caller) {
   v1::Actor actor;
   actor.set_kind(v1::ACTOR_KIND_SUPERVISOR);
+  actor.set_id(caller.name);
   return actor;
 }
 
 // Runs a supervisor's action; the answer names the log sequence of the event that records it.
 template <typename Request>
-grpc::ServerUnaryReactor* RunAction(CoreLoop& core, grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* RunAction(CoreLoop& core, AccessControl& access,
+                                    grpc::CallbackServerContext* context, std::string_view method,
                                     const Request& request,
                                     absl::Status (*validate)(const Request&),
                                     router::CommandBody body,
                                     v1::SupervisorActionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto caller = AuthorizeUnary(access, context, reactor, method);
+  if (!caller) return reactor;
   if (absl::Status s = validate(request); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
-  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = SupervisorActor()};
+  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = SupervisorActor(*caller)};
   command.body = std::move(body);
   RunUnaryCommand(
       core, reactor, std::move(command), [response](const router::ExecuteResult& r, CoreLoop& c) {
@@ -82,21 +87,19 @@ v1::OperatorStatus OperatorRow(const router::Operator& op, const router::RouterS
 }  // namespace
 
 grpc::ServerWriteReactor<v1::DashboardSnapshot>* SupervisionService::WatchDashboard(
-    grpc::CallbackServerContext*, const v1::WatchDashboardRequest*) {
-  class Refused final : public grpc::ServerWriteReactor<v1::DashboardSnapshot> {
-   public:
-    Refused() {
-      Finish(NotImplementedYet("Supervision.WatchDashboard", "the supervisor dashboard"));
-    }
-    void OnDone() override { delete this; }
-  };
-  return new Refused();
+    grpc::CallbackServerContext* context, const v1::WatchDashboardRequest*) {
+  absl::StatusOr<Principal> caller = access_.Authorize(*context, "Supervision.WatchDashboard");
+  if (!caller.ok()) return new RefusedWrite<v1::DashboardSnapshot>(caller.status());
+  return new RefusedWrite<v1::DashboardSnapshot>(
+      absl::UnimplementedError("Supervision.WatchDashboard is not implemented in this version of "
+                               "ekcd; it comes with the supervisor dashboard"));
 }
 
 grpc::ServerUnaryReactor* SupervisionService::ListContacts(grpc::CallbackServerContext* context,
                                                            const v1::ListContactsRequest* request,
                                                            v1::ListContactsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Supervision.ListContacts")) return reactor;
   if (absl::Status s = ValidateListContacts(*request); !s.ok()) {
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
@@ -134,6 +137,7 @@ grpc::ServerUnaryReactor* SupervisionService::ListOperators(grpc::CallbackServer
                                                             const v1::ListOperatorsRequest* request,
                                                             v1::ListOperatorsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AuthorizeUnary(access_, context, reactor, "Supervision.ListOperators")) return reactor;
   const std::set<int> states(request->states().begin(), request->states().end());
   absl::Status posted = core_.Read([reactor, response, states](CoreLoop& core) -> CoreLoop::Effect {
     for (const auto& [id, op] : core.state().operators()) {
@@ -149,7 +153,8 @@ grpc::ServerUnaryReactor* SupervisionService::ListOperators(grpc::CallbackServer
 grpc::ServerUnaryReactor* SupervisionService::ReassignContact(
     grpc::CallbackServerContext* context, const v1::ReassignContactRequest* request,
     v1::SupervisorActionResponse* response) {
-  return RunAction(core_, context, *request, &ValidateReassign,
+  return RunAction(core_, access_, context, "Supervision.ReassignContact", *request,
+                   &ValidateReassign,
                    router::command::Reassign{ContactId(request->contact_id()),
                                              OperatorId(request->operator_id()), request->note()},
                    response);
@@ -158,7 +163,8 @@ grpc::ServerUnaryReactor* SupervisionService::ReassignContact(
 grpc::ServerUnaryReactor* SupervisionService::ChangePriority(
     grpc::CallbackServerContext* context, const v1::ChangePriorityRequest* request,
     v1::SupervisorActionResponse* response) {
-  return RunAction(core_, context, *request, &ValidateChangePriority,
+  return RunAction(core_, access_, context, "Supervision.ChangePriority", *request,
+                   &ValidateChangePriority,
                    router::command::ChangePriority{ContactId(request->contact_id()),
                                                    request->priority(), request->note()},
                    response);
@@ -168,7 +174,8 @@ grpc::ServerUnaryReactor* SupervisionService::ForceOperatorState(
     grpc::CallbackServerContext* context, const v1::ForceOperatorStateRequest* request,
     v1::SupervisorActionResponse* response) {
   return RunAction(
-      core_, context, *request, &ValidateForceOperatorState,
+      core_, access_, context, "Supervision.ForceOperatorState", *request,
+      &ValidateForceOperatorState,
       router::command::ForceOperatorState{OperatorId(request->operator_id()), request->state(),
                                           request->break_reason(), request->note()},
       response);
@@ -178,7 +185,7 @@ grpc::ServerUnaryReactor* SupervisionService::SetQueuePaused(
     grpc::CallbackServerContext* context, const v1::SetQueuePausedRequest* request,
     v1::SupervisorActionResponse* response) {
   return RunAction(
-      core_, context, *request, &ValidateSetQueuePaused,
+      core_, access_, context, "Supervision.SetQueuePaused", *request, &ValidateSetQueuePaused,
       router::command::SetQueuePaused{request->queue(), request->paused(), request->note()},
       response);
 }

@@ -9,13 +9,14 @@
 
 #include "ekc/v1/supervision.grpc.pb.h"
 
+#include "daemon/access_control.h"
 #include "daemon/core_loop.h"
 
 namespace ekc::daemon {
 
 class SupervisionService final : public ekc::v1::Supervision::CallbackService {
  public:
-  explicit SupervisionService(CoreLoop& core) : core_(core) {}
+  SupervisionService(CoreLoop& core, AccessControl& access) : core_(core), access_(access) {}
 
   grpc::ServerWriteReactor<ekc::v1::DashboardSnapshot>* WatchDashboard(
       grpc::CallbackServerContext* context, const ekc::v1::WatchDashboardRequest* request) override;
@@ -40,6 +41,7 @@ class SupervisionService final : public ekc::v1::Supervision::CallbackService {
 
  private:
   CoreLoop& core_;
+  AccessControl& access_;
 };
 
 }  // namespace ekc::daemon

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/hash.h"
+#include "base/ids.h"
 #include "base/status_macros.h"
 
 namespace ekc::daemon {
@@ -29,11 +30,6 @@ absl::Status MaxBytes(std::string_view field, std::string_view value, size_t max
 absl::Status Required(std::string_view field, std::string_view value, size_t max) {
   if (value.empty()) return Invalid(field, "required");
   return MaxBytes(field, value, max);
-}
-
-bool IsIdentifierChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '@' || c == '-';
 }
 
 absl::Status Identifier(std::string_view field, std::string_view value, size_t max) {

@@ -15,7 +15,9 @@ packages=(
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libboost-dev libfmt-dev libspdlog-dev libyaml-cpp-dev libcli11-dev
-  nlohmann-json3-dev libre2-dev libsystemd-dev libstemmer-dev libabsl-dev
+  nlohmann-json3-dev libre2-dev libsystemd-dev libstemmer-dev libabsl-dev libssl-dev
+  # tests of operations: the unit file (systemd-analyze), metrics (promtool), TLS certificates, packages
+  systemd prometheus openssl dpkg-dev file
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # a second-language client for the API tests (Python gRPC from the same .proto files)

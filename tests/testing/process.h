@@ -42,6 +42,7 @@ class EkcdProcess {
   int Stop(std::chrono::seconds timeout = std::chrono::seconds(20));
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   const std::string& address() const { return address_; }
   const std::string& ready_line() const { return ready_line_; }
   const std::string& error() const { return error_; }

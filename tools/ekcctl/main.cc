@@ -32,9 +32,10 @@ struct CommandLine {
 };
 
 void AddGlobalOptions(CLI::App& app, CommandLine& c) {
-  app.add_option("--target", c.global.target, "ekcd's gRPC address HOST:PORT")
+  app.add_option("--target", c.global.channel.target, "ekcd's gRPC address HOST:PORT")
       ->envname("EKC_TARGET")
       ->capture_default_str();
+  client::AddChannelFlags(app, c.global.channel);
   app.add_option("--timeout-s", c.global.timeout_s, "deadline of each unary call, in seconds")
       ->check(CLI::Range(1, kTimeoutSecondsMax))
       ->capture_default_str();

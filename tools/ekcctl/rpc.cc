@@ -10,7 +10,7 @@
 namespace ekc::ctl {
 
 std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options) {
-  return grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials());
+  return client::MakeChannel(options.channel);
 }
 
 void SetDeadline(grpc::ClientContext& context, int timeout_s) {

@@ -9,6 +9,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "tools/client/channel.h"
+
 namespace ekc::ctl {
 
 inline constexpr int kExitOk = 0;
@@ -23,12 +25,12 @@ inline constexpr int kTimeoutSecondsMax = 3600;
 enum class OutputFormat { kText, kJson };
 
 struct GlobalOptions {
-  std::string target = "127.0.0.1:7070";
+  client::ChannelOptions channel;  // target, token, TLS
   int timeout_s = kTimeoutSecondsDefault;
   OutputFormat output = OutputFormat::kText;
 };
 
-// A plaintext channel to the target (ekcd serves without TLS in this version).
+// The channel to ekcd (tools/client/channel.h).
 std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options);
 
 // Every unary call gets a deadline: without one, a call to a hung server waits forever.
