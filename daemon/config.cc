@@ -288,26 +288,27 @@ DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
   c.path = r.path();
   c.routing.queues.clear();
   std::map<std::string, YAML::Node> queue_nodes;
-  r.ForEachKey(
-      root, "the config file",
-      {"listen", "data_dir", "rules", "durability", "log_level", "routing", "queues", "snapshots"},
-      [&](const std::string& key, const YAML::Node& v) {
-        if (key == "listen") c.listen = r.String(v, key);
-        if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
-        if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
-        if (key == "durability") c.durability = ParseDurability(r, v);
-        if (key == "log_level") c.log_level = ParseLogLevel(r, v);
-        if (key == "routing") ParseRouting(r, v, c.routing);
-        if (key == "snapshots") c.snapshots = ParseSnapshots(r, v);
-        if (key == "queues") {
-          if (!v.IsSequence()) r.Fail(v, "queues must be a list of queues");
-          for (const YAML::Node& q : v) {
-            c.routing.queues.push_back(ParseQueue(r, q));
-            queue_nodes[c.routing.queues.back().name] = q;
-            c.queue_locations[c.routing.queues.back().name] = r.Where(q);
-          }
-        }
-      });
+  r.ForEachKey(root, "the config file",
+               {"listen", "http", "data_dir", "rules", "durability", "log_level", "routing",
+                "queues", "snapshots"},
+               [&](const std::string& key, const YAML::Node& v) {
+                 if (key == "listen") c.listen = r.String(v, key);
+                 if (key == "http") c.http = v.IsNull() ? std::string() : r.String(v, key);
+                 if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
+                 if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
+                 if (key == "durability") c.durability = ParseDurability(r, v);
+                 if (key == "log_level") c.log_level = ParseLogLevel(r, v);
+                 if (key == "routing") ParseRouting(r, v, c.routing);
+                 if (key == "snapshots") c.snapshots = ParseSnapshots(r, v);
+                 if (key == "queues") {
+                   if (!v.IsSequence()) r.Fail(v, "queues must be a list of queues");
+                   for (const YAML::Node& q : v) {
+                     c.routing.queues.push_back(ParseQueue(r, q));
+                     queue_nodes[c.routing.queues.back().name] = q;
+                     c.queue_locations[c.routing.queues.back().name] = r.Where(q);
+                   }
+                 }
+               });
   if (c.rules_path.empty()) r.Fail(root, "rules: the path of the rules file is required");
   ValidateRouting(r, root, c, queue_nodes);
   return c;

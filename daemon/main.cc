@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -20,10 +21,15 @@ int Run(int argc, char** argv) {
   std::string config_path = "/etc/ekc/ekcd.yaml";
   std::string listen;
   std::string data_dir;
+  std::optional<std::string> http;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
   app.add_option("--listen", listen,
                  "HOST:PORT to serve gRPC on (port 0: any free port); overrides the file");
+  app.add_option("--http", http,
+                 "HOST:PORT to serve the supervisor dashboard on (port 0: any free port, \"\": "
+                 "none); overrides the file")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last --http given wins
   app.add_option("--data-dir", data_dir, "the folder of the event log; overrides the file");
   app.add_flag("--check-config", check_only, "check the config and its rules file, then exit");
   app.set_version_flag("--version", EKC_VERSION);
@@ -45,6 +51,7 @@ int Run(int argc, char** argv) {
   }
   if (!listen.empty()) config->listen = listen;
   if (!data_dir.empty()) config->data_dir = data_dir;
+  if (http) config->http = *http;
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   if (check_only) {
     if (absl::Status s = ekc::daemon::CheckRulesAgainstConfig(*config); !s.ok()) {

@@ -18,6 +18,9 @@
 #include "daemon/admin_service.h"
 #include "daemon/clock.h"
 #include "daemon/core_loop.h"
+#include "daemon/dashboard_hub.h"
+#include "daemon/http/dashboard_routes.h"
+#include "daemon/http/http_server.h"
 #include "daemon/intake_service.h"
 #include "daemon/operator_desk_service.h"
 #include "daemon/rules_holder.h"
@@ -112,7 +115,11 @@ struct Server::Parts {
   std::unique_ptr<storage::EventLog> log;
   std::unique_ptr<SnapshotSchedule> snapshots;  // used by `core`, so declared before it
   std::unique_ptr<RulesHolder> rules;
+  // Declared before the core so that it is destroyed after it: answers the core still holds post
+  // to the HTTP server's io_context. Stopped (in Shutdown) before the core.
+  std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<CoreLoop> core;
+  std::unique_ptr<DashboardHub> dashboards;  // its timers run on the core's io_context
   std::unique_ptr<IntakeService> intake;
   std::unique_ptr<OperatorDeskService> desk;
   std::unique_ptr<AdminService> admin;
@@ -139,6 +146,22 @@ absl::StatusOr<std::shared_ptr<const router::RuleSet>> LoadCheckedRules(
   spdlog::info("rules reloaded from {}: version {}, {} situations", config.rules_path,
                (*rules)->version(), (*rules)->situations().size());
   return rules;
+}
+
+// Refills the dashboard's audit trail from the last events of the log (bounded: a start never reads
+// more than kAuditScanEventsMax events for it). A read error only leaves the trail shorter.
+void SeedAuditTrail(const storage::EventLog& log, DashboardHub& dashboards) {
+  const uint64_t last = log.last_sequence().value();
+  if (last == 0) return;
+  absl::StatusOr<Sequence> first = log.FirstSequence();
+  const uint64_t from =
+      std::max<uint64_t>(first.ok() ? first->value() : 1,
+                         last > kAuditScanEventsMax ? last - kAuditScanEventsMax + 1 : 1);
+  absl::Status read = log.ReadFrom(Sequence(from), [&](const ekc::v1::EventRecord& e) {
+    dashboards.SeedAudit(e);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) spdlog::warn("dashboard: recent supervisor actions not read: {}", read.message());
 }
 
 }  // namespace
@@ -216,7 +239,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   parts->desk = std::make_unique<OperatorDeskService>(*parts->core);
   parts->admin = std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log);
   parts->admin->set_maintenance_log(parts->log.get());
-  parts->supervision = std::make_unique<SupervisionService>(*parts->core);
+  parts->dashboards = std::make_unique<DashboardHub>(*parts->core);
+  parts->core->set_on_events(
+      [hub = parts->dashboards.get()](const std::vector<ekc::v1::EventRecord>& events, CoreLoop&) {
+        hub->OnEvents(events);
+      });
+  SeedAuditTrail(*parts->log, *parts->dashboards);
+  parts->supervision = std::make_unique<SupervisionService>(*parts->core, *parts->dashboards);
+
+  if (!config.http.empty()) {
+    parts->http =
+        std::make_unique<http::HttpServer>(http::HttpServerOptions{.address = config.http});
+    http::AddDashboardRoutes(*parts->http, *parts->core, *parts->dashboards);
+    EKC_RETURN_IF_ERROR(parts->http->Start());
+    parts->facts.http_address = parts->http->address();
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -245,6 +282,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
     server->GetHealthCheckService()->SetServingStatus(false);
   });
   parts->core->Start();
+  parts->core->Post([hub = parts->dashboards.get()](CoreLoop&) { hub->Start(); });
   parts->grpc->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
@@ -258,13 +296,16 @@ void Server::Shutdown() {
   parts_->shut_down = true;
   parts_->grpc->GetHealthCheckService()->SetServingStatus(false);
   // Softphones are told why their stream ends rather than see the connection cut.
+  // Dashboards are told too, so that their streams end now rather than at the end of the grace.
   auto told = std::make_shared<std::promise<void>>();
-  parts_->core->Post([told](CoreLoop& core) {
+  parts_->core->Post([told, hub = parts_->dashboards.get()](CoreLoop& core) {
     core.hub().CloseAllDesks(
         absl::UnavailableError("ekcd is stopping; log in again when it is back"));
+    hub->Stop(absl::UnavailableError("ekcd is stopping"));
     told->set_value();
   });
   told->get_future().wait_for(kShutdownGrace);
+  if (parts_->http) parts_->http->Stop();
   parts_->grpc->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->grpc->Wait();
   parts_->core->Stop();
@@ -276,11 +317,17 @@ absl::StatusOr<std::shared_ptr<const router::RuleSet>> Server::ReloadRules() {
 
 const std::string& Server::listen_address() const { return parts_->facts.listen_address; }
 
+const std::string& Server::http_address() const { return parts_->facts.http_address; }
+
 std::string Server::ReadyLine() const {
   const ServerFacts& f = parts_->facts;
   return fmt::format(
-      "ekcd {}: listening on {} (data {}, {}{} events replayed in {} ms, rules {}, durability {})",
-      f.version, f.listen_address, f.data_dir,
+      "ekcd {}: listening on {} ({}data {}, {}{} events replayed in {} ms, rules {}, durability "
+      "{})",
+      f.version, f.listen_address,
+      f.http_address.empty() ? std::string()
+                             : fmt::format("dashboard http://{}/, ", f.http_address),
+      f.data_dir,
       f.recovered_snapshot == 0 ? std::string()
                                 : fmt::format("snapshot of event {} + ", f.recovered_snapshot),
       f.replayed_events, f.recovery_ms, parts_->rules->Current()->version(), f.durability);

@@ -29,6 +29,8 @@ class Server {
   absl::StatusOr<std::shared_ptr<const router::RuleSet>> ReloadRules();
 
   const std::string& listen_address() const;
+  // HOST:PORT of the HTTP listener (the dashboard), "" when there is none.
+  const std::string& http_address() const;
   // One line for people: where it listens, what it replayed, which rules it runs.
   std::string ReadyLine() const;
 

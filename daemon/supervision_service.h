@@ -1,21 +1,28 @@
 #pragma once
 
-// Supervision over gRPC: the lists of contacts and operators, and the supervisors' actions
-// (reassign a contact, change its priority, force an operator's state, pause a queue), each
-// recorded as an event with the supervisor as its actor. WatchDashboard answers UNIMPLEMENTED until
-// the dashboard lands.
+// Supervision over gRPC: the live dashboard (WatchDashboard), the lists of contacts and operators,
+// and the supervisors' actions (reassign a contact, change its priority, force an operator's
+// state, pause a queue), each recorded as an event with the supervisor as its actor. The actions
+// go through daemon/supervisor_actions.h, the same path as the web dashboard's.
+//
+// The supervisor's identity comes from the call's `authorization` metadata through
+// http::AuthorizeSupervisor (daemon/http/http_auth.h). This version of the API is served without
+// authentication (docs/api.md): a call without that metadata acts as the provisional "supervisor".
 
 #include <grpcpp/grpcpp.h>
 
 #include "ekc/v1/supervision.grpc.pb.h"
 
 #include "daemon/core_loop.h"
+#include "daemon/dashboard_hub.h"
 
 namespace ekc::daemon {
 
 class SupervisionService final : public ekc::v1::Supervision::CallbackService {
  public:
-  explicit SupervisionService(CoreLoop& core) : core_(core) {}
+  // `dashboards` is used on the core thread only.
+  SupervisionService(CoreLoop& core, DashboardHub& dashboards)
+      : core_(core), dashboards_(dashboards) {}
 
   grpc::ServerWriteReactor<ekc::v1::DashboardSnapshot>* WatchDashboard(
       grpc::CallbackServerContext* context, const ekc::v1::WatchDashboardRequest* request) override;
@@ -40,6 +47,13 @@ class SupervisionService final : public ekc::v1::Supervision::CallbackService {
 
  private:
   CoreLoop& core_;
+  DashboardHub& dashboards_;
 };
+
+// Contacts matching a ListContacts request (already validated), longest waiting first. Core
+// thread; shared by the gRPC list and the web dashboard's.
+ekc::v1::ListContactsResponse ListContactsNow(const router::RouterState& state,
+                                              const ekc::v1::ListContactsRequest& request,
+                                              int64_t now_unix_ms);
 
 }  // namespace ekc::daemon
