@@ -17,6 +17,10 @@ void SetDeadline(grpc::ClientContext& context, int timeout_s) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s));
 }
 
+void SetAuthorization(grpc::ClientContext& context, const GlobalOptions& options) {
+  if (!options.token.empty()) context.AddMetadata("authorization", "Bearer " + options.token);
+}
+
 std::string StatusCodeName(int code) {
   // gRPC and absl share the canonical code numbers, and absl knows their names.
   std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));

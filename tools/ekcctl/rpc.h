@@ -24,6 +24,7 @@ enum class OutputFormat { kText, kJson };
 
 struct GlobalOptions {
   std::string target = "127.0.0.1:7070";
+  std::string token;  // sent as `authorization: Bearer <token>` when set (--token, EKC_TOKEN)
   int timeout_s = kTimeoutSecondsDefault;
   OutputFormat output = OutputFormat::kText;
 };
@@ -33,6 +34,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const GlobalOptions& options);
 
 // Every unary call gets a deadline: without one, a call to a hung server waits forever.
 void SetDeadline(grpc::ClientContext& context, int timeout_s);
+
+// Adds the bearer token, when there is one, to the call's metadata.
+void SetAuthorization(grpc::ClientContext& context, const GlobalOptions& options);
 
 // "INVALID_ARGUMENT" for 3, and so on: the names integrators read in the API's documentation.
 std::string StatusCodeName(int code);
