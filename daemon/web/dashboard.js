@@ -247,9 +247,9 @@
         h("div", {}, field("waiting", "tile-waiting"), h("div", { class: "tile-waiting-label", text: "в очереди" })),
         h("div", {}, field("longest", "tile-longest"), h("div", { class: "tile-waiting-label", text: "дольше всех" }))),
       h("div", { class: "tile-sl" },
-        h("div", {}, field("sl", "sl-value"), h("div", { class: "sl-caption", text: "сервис сегодня" })),
+        h("div", {}, field("sl", "sl-value"), h("div", { class: "sl-caption", text: "сегодня" })),
         h("div", {}, field("sl15", "sl-value"), h("div", { class: "sl-caption", text: "за 15 мин" }))),
-      h("div", { class: "tile-target" }, "цель ", field("target", "")),
+      h("div", { class: "tile-target" }, "уровень сервиса, цель ", field("target", "")),
       h("div", { class: "tile-figures" },
         h("div", {}, h("span", { text: "брошено" }), field("abandon", "")),
         h("div", {}, h("span", { text: "ASA" }), field("asa", "")),
@@ -276,7 +276,7 @@
       f.sl.dataset.level = level;
       f.sl15.textContent = Number(q.ended_15min) ? percent(q.service_level_15min) : "—";
       f.sl15.dataset.level = slLevel(q.service_level_15min, Number(q.ended_15min), q.service_level_target);
-      f.target.textContent = `${percent(q.service_level_target)} ответов за ${q.service_level_threshold_s} с`;
+      f.target.textContent = `${percent(q.service_level_target)} за ${q.service_level_threshold_s} с`;
       f.abandon.textContent = Number(q.ended_today) ? percent(q.abandon_rate_today) : "—";
       f.asa.textContent = seconds(q.asa_s);
       f.aht.textContent = seconds(q.aht_s);
@@ -340,11 +340,11 @@
       signature: JSON.stringify([o.name, o.state, o.break_reason, o.contact_ids, o.connected, o.skills, o.state_since_unix_ms]),
       cells: () => [
         h("td", {}, h("div", { class: "op-name", text: o.name || o.operator_id }),
-          h("div", { class: "op-id", text: [o.operator_id, o.office, o.region && `регион ${o.region}`].filter(Boolean).join(" · ") })),
+          h("div", { class: "op-id", text: [o.operator_id, o.office, o.region && `регион ${o.region}`].filter(Boolean).join(" · ") }),
+          h("div", { class: "skills", text: o.skills.map((s) => `${s.name}${s.proficiency ? ":" + s.proficiency : ""}`).join(", ") })),
         h("td", {}, statePill(o), o.connected ? null : h("span", { class: "disconnected", text: "нет связи" })),
         h("td", { class: "num" }, h("span", { class: "since", "data-since": o.state_since_unix_ms })),
         h("td", { text: o.contact_ids.length ? o.contact_ids.map((id) => `№ ${id}`).join(", ") : "—" }),
-        h("td", { class: "skills", text: o.skills.map((s) => `${s.name}${s.proficiency ? ":" + s.proficiency : ""}`).join(", ") || "—" }),
         h("td", {}, h("div", { class: "actions" },
           o.state !== "OPERATOR_STATE_AVAILABLE" && o.state !== "OPERATOR_STATE_BUSY" && o.state !== "OPERATOR_STATE_WRAP_UP"
             ? h("button", { class: "small", type: "button", "data-action": "available", text: "Доступен",
@@ -355,7 +355,7 @@
           h("button", { class: "small", type: "button", "data-action": "offline", text: "Вывести",
             onclick: () => forceState(o, "OPERATOR_STATE_OFFLINE") }))),
       ],
-    })), "Никто не вошёл в систему", 6);
+    })), "Никто не вошёл в систему", 5);
   }
   async function forceState(o, state) {
     const who = o.name || o.operator_id;
@@ -386,9 +386,9 @@
             class: "waited", "data-waited": c.waited_ms,
             "data-threshold": q ? q.service_level_threshold_s * 1000 : 0,
           })),
-          h("td", { class: "nowrap", text: queueTitle(c.queue) }),
+          h("td", {}, h("div", { class: "nowrap", text: queueTitle(c.queue) }),
+            h("div", { class: "situations", text: (c.situation_titles.length ? c.situation_titles : c.situations).join(", ") || "без ситуации" })),
           h("td", {}, h("span", { class: `pill prio-${pcls}`, text: ptext })),
-          h("td", { class: "situations", text: (c.situation_titles.length ? c.situation_titles : c.situations).join(", ") || "—" }),
           h("td", { class: "nowrap" }, [CHANNELS[c.channel] || "—", c.region ? ` · ${c.region}` : ""].join(""),
             c.state !== "CONTACT_STATE_QUEUED" ? h("div", { class: "muted small-text", text: CONTACT_STATES[c.state] || "" }) : null),
           h("td", {}, h("div", { class: "actions" },
@@ -399,11 +399,11 @@
               } },
               Object.entries(PRIORITIES).map(([value, [, text]]) =>
                 h("option", { value, text, selected: value === c.priority }))),
-            h("button", { class: "small", type: "button", "data-action": "reassign", text: "Передать…",
+            h("button", { class: "small", type: "button", "data-action": "reassign", text: "Передать…", title: "Передать оператору",
               onclick: () => reassign(c) }))),
         ],
       };
-    }), "Очередь пуста", 7);
+    }), "Очередь пуста", 6);
   }
   async function reassign(c) {
     const ops = snapshot.operators.filter((o) => o.state !== "OPERATOR_STATE_OFFLINE");
@@ -559,6 +559,14 @@
       g.strokeStyle = color("--info");
       g.lineWidth = 2;
       g.stroke();
+      const [lt, lv] = visible[visible.length - 1];
+      g.fillStyle = color("--info");
+      g.beginPath(); g.arc(x(lt), yDepth(lv), 4, 0, 2 * Math.PI); g.fill();
+      g.font = "bold 13px sans-serif";
+      g.textAlign = "right";
+      g.fillText(String(lv), x(lt) - 8, yDepth(lv) - 6);
+      g.font = "12px sans-serif";
+      g.textAlign = "center";
     } else {
       g.fillStyle = color("--muted");
       g.fillText("Данных об очереди пока нет: ekcd записывает их раз в минуту", W / 2, H / 2);
