@@ -22,6 +22,7 @@ struct ServerFacts {
   std::string version;
   int64_t started_unix_ms = 0;
   std::string listen_address;  // as bound, with the port chosen
+  std::string http_address;    // the HTTP listener as bound; "" when there is none
   std::string data_dir;
   std::string durability;
   uint64_t replayed_events = 0;

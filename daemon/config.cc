@@ -228,10 +228,11 @@ DaemonConfig Parse(const Reader& r, const YAML::Node& root) {
   c.routing.queues.clear();
   std::map<std::string, YAML::Node> queue_nodes;
   r.ForEachKey(root, "the config file",
-               {"listen", "data_dir", "rules", "tokens", "tls", "durability", "log_level",
+               {"listen", "http", "data_dir", "rules", "tokens", "tls", "durability", "log_level",
                 "routing", "queues", "snapshots"},
                [&](const std::string& key, const YAML::Node& v) {
                  if (key == "listen") c.listen = r.String(v, key);
+                 if (key == "http") c.http = v.IsNull() ? std::string() : r.String(v, key);
                  if (key == "data_dir") c.data_dir = Resolve(r.path(), r.String(v, key));
                  if (key == "rules") c.rules_path = Resolve(r.path(), r.String(v, key));
                  if (key == "tokens") c.tokens_path = Resolve(r.path(), r.String(v, key));

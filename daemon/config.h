@@ -40,6 +40,9 @@ struct TlsConfig {
 struct DaemonConfig {
   std::string path;  // the file it was read from
   std::string listen = "127.0.0.1:7070";
+  // The HTTP listener (the supervisor dashboard; later health and metrics), HOST:PORT; port 0
+  // picks a free one; empty: no HTTP listener.
+  std::string http = "127.0.0.1:8080";
   std::string data_dir = "/var/lib/ekc";
   std::string rules_path;  // absolute, or relative to the working directory
   // The token file (daemon/tokens.h); empty: open mode, which Server allows on loopback only.

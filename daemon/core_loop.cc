@@ -159,6 +159,11 @@ absl::Status CoreLoop::Read(Reader reader) {
   return absl::OkStatus();
 }
 
+void CoreLoop::WhenDurable(Effect effect) {
+  pending_.push_back(Pending{router_.state().last_sequence().value(), std::move(effect)});
+  Release();
+}
+
 void CoreLoop::Post(std::function<void(CoreLoop&)> work) {
   boost::asio::post(io_, [this, work = std::move(work)] { work(*this); });
 }
@@ -178,6 +183,7 @@ void CoreLoop::RunCommand(router::Command command, OnDecided on_decided) {
   std::vector<PushHub::Push> pushes;
   if (!result.events.empty()) {
     pushes = hub_.Publish(result.events, router_.state());
+    if (on_events_) on_events_(result.events, *this);
     const uint64_t last = result.events.back().sequence();
     absl::Status appended = log_.Append(
         std::move(result.events), [bridge = bridge_](Sequence s, const absl::Status& st) {

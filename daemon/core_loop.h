@@ -93,6 +93,23 @@ class CoreLoop {
     on_failure_ = std::move(on_failure);
   }
 
+  // Called on the core thread with the events of every command that made some, right after they
+  // were applied and before they go to the log (e.g. to mark the dashboard changed, to note
+  // supervisor actions for the audit panel). What it sends to clients must wait for durability
+  // (WhenDurable). Set before Start.
+  void set_on_events(
+      std::function<void(const std::vector<ekc::v1::EventRecord>&, CoreLoop&)> on_events) {
+    on_events_ = std::move(on_events);
+  }
+
+  // Core thread only: runs `effect` once everything decided so far is durable (or with the log's
+  // error when it never will be) — for pushes the daemon makes of its own accord, such as dashboard
+  // snapshots.
+  void WhenDurable(Effect effect);
+  // Core thread only: the core's io_context, for timers of the daemon's own bookkeeping that must
+  // run on the core thread (the dashboard's coalescing timer). Never run or stop it.
+  boost::asio::io_context& io_context() { return io_; }
+
   // Called on the core thread after every command, once its events were handed to the log (e.g.
   // to take a snapshot every N events). Set before Start.
   void set_after_command(std::function<void(CoreLoop&)> after_command) {
@@ -161,6 +178,7 @@ class CoreLoop {
   absl::Status failure_;  // sticky
   std::function<void(const absl::Status&)> on_failure_;
   std::function<void(CoreLoop&)> after_command_;
+  std::function<void(const std::vector<ekc::v1::EventRecord>&, CoreLoop&)> on_events_;
   bool stopping_ = false;
 
   std::atomic<int> queued_{0};

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -53,10 +54,15 @@ int Run(int argc, char** argv) {
   std::string listen;
   std::string data_dir;
   std::string tokens;
+  std::optional<std::string> http;
   bool check_only = false;
   app.add_option("-c,--config", config_path, "the YAML config file")->capture_default_str();
   app.add_option("--listen", listen,
                  "HOST:PORT to serve gRPC on (port 0: any free port); overrides the file");
+  app.add_option("--http", http,
+                 "HOST:PORT to serve the supervisor dashboard on (port 0: any free port, \"\": "
+                 "none); overrides the file")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last --http given wins
   app.add_option("--data-dir", data_dir, "the folder of the event log; overrides the file");
   app.add_option("--tokens", tokens,
                  "the token file (roles and SHA-256 of bearer tokens); overrides the file");
@@ -89,6 +95,7 @@ int Run(int argc, char** argv) {
   if (!listen.empty()) config->listen = listen;
   if (!data_dir.empty()) config->data_dir = data_dir;
   if (!tokens.empty()) config->tokens_path = tokens;
+  if (http) config->http = *http;
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   if (check_only) {
     if (absl::Status s = ekc::daemon::CheckConfig(*config); !s.ok()) {

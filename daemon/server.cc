@@ -1,5 +1,6 @@
 #include "daemon/server.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,9 @@
 #include "daemon/admin_service.h"
 #include "daemon/clock.h"
 #include "daemon/core_loop.h"
+#include "daemon/dashboard_hub.h"
+#include "daemon/http/dashboard_routes.h"
+#include "daemon/http/http_server.h"
 #include "daemon/intake_service.h"
 #include "daemon/metrics.h"
 #include "daemon/operator_desk_service.h"
@@ -120,7 +124,11 @@ struct Server::Parts {
   std::unique_ptr<SnapshotSchedule> snapshots;  // used by `core`, so declared before it
   std::unique_ptr<RulesHolder> rules;
   std::unique_ptr<AccessControl> access;
+  // Declared before the core so that it is destroyed after it: answers the core still holds post
+  // to the HTTP server's io_context. Stopped (in Shutdown) before the core.
+  std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<CoreLoop> core;
+  std::unique_ptr<DashboardHub> dashboards;  // its timers run on the core's io_context
   std::unique_ptr<IntakeService> intake;
   std::unique_ptr<OperatorDeskService> desk;
   std::unique_ptr<AdminService> admin;
@@ -128,6 +136,7 @@ struct Server::Parts {
   std::unique_ptr<grpc::Server> grpc;
   ServiceNotifier notifier;  // systemd, when it started ekcd
   DaemonMetrics metrics;
+  std::atomic<bool> ready{false};  // replayed and serving (what /readyz says, with writability)
   ServerFacts facts;
   bool shut_down = false;
 };
@@ -179,6 +188,22 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(con
   return grpc::SslServerCredentials(options);
 }
 
+// Refills the dashboard's audit trail from the last events of the log (bounded: a start never reads
+// more than kAuditScanEventsMax events for it). A read error only leaves the trail shorter.
+void SeedAuditTrail(const storage::EventLog& log, DashboardHub& dashboards) {
+  const uint64_t last = log.last_sequence().value();
+  if (last == 0) return;
+  absl::StatusOr<Sequence> first = log.FirstSequence();
+  const uint64_t from =
+      std::max<uint64_t>(first.ok() ? first->value() : 1,
+                         last > kAuditScanEventsMax ? last - kAuditScanEventsMax + 1 : 1);
+  absl::Status read = log.ReadFrom(Sequence(from), [&](const ekc::v1::EventRecord& e) {
+    dashboards.SeedAudit(e);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) spdlog::warn("dashboard: recent supervisor actions not read: {}", read.message());
+}
+
 }  // namespace
 
 bool IsLoopbackAddress(std::string_view host_port) {
@@ -204,6 +229,68 @@ absl::Status CheckConfig(const DaemonConfig& config) {
   return ListenerCredentials(config.tls).status();
 }
 
+namespace {
+
+bool IsWritable(const Server::Parts& parts) {
+  return parts.core->writable() && parts.log->health().ok();
+}
+
+void RenderMetricsOf(Server::Parts& parts, std::function<void(std::string)> reply) {
+  const uint64_t watchdog_failures = parts.core->watchdog_failures();
+  auto view = std::make_shared<RoutingView>();
+  absl::Status posted = parts.core->Read([view, watchdog_failures](CoreLoop& core) {
+    *view = ViewRouting(core.state(), core.config(), WallClockUnixMs(), watchdog_failures);
+    return CoreLoop::Effect();
+  });
+  // The core's part is read; the rest is read here. A core that cannot take the read (stopping,
+  // overloaded) leaves the routing part out rather than the whole page.
+  auto render = [&parts, view, ok = posted.ok(), reply = std::move(reply)] {
+    const DaemonMetrics::Copy daemon = parts.metrics.Read();
+    const storage::EventLogStats log = parts.log->stats();
+    reply(daemon::RenderMetrics(
+        MetricsInputs{.routing = ok ? view.get() : nullptr,
+                      .daemon = &daemon,
+                      .log = &log,
+                      .durable_sequence = parts.log->durable_sequence().value(),
+                      .writable = IsWritable(parts),
+                      .ready = parts.ready.load()}));
+  };
+  if (!posted.ok()) {
+    render();
+    return;
+  }
+  parts.core->Post([render = std::move(render)](CoreLoop&) { render(); });
+}
+
+// /healthz (the process answers), /readyz (replayed, and the log takes writes) and /metrics
+// (Prometheus). No token: probes and scrapers have none, and the HTTP address is loopback unless
+// the ops choose otherwise.
+void AddOperationsRoutes(http::HttpServer& server, Server::Parts& parts) {
+  server.Handle("GET", "/healthz", [](const http::HttpRequest&, http::Responder responder) {
+    responder.Reply(http::HttpResponse{.body = "ok\n"});
+  });
+  server.Handle("GET", "/readyz", [&parts](const http::HttpRequest&, http::Responder responder) {
+    if (!parts.ready) {
+      return responder.Reply(http::HttpResponse{.status = 503, .body = "not ready: starting\n"});
+    }
+    if (!IsWritable(parts)) {
+      return responder.Reply(
+          http::HttpResponse{.status = 503,
+                             .body = fmt::format("not ready: the event log cannot be written: {}\n",
+                                                 parts.log->health().message())});
+    }
+    responder.Reply(http::HttpResponse{.body = "ready\n"});
+  });
+  server.Handle("GET", "/metrics", [&parts](const http::HttpRequest&, http::Responder responder) {
+    RenderMetricsOf(parts, [responder](std::string text) {
+      responder.Reply(http::HttpResponse{.content_type = "text/plain; version=0.0.4; charset=utf-8",
+                                         .body = std::move(text)});
+    });
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config) {
   auto parts = std::make_unique<Parts>();
   parts->config = config;
@@ -227,6 +314,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
         "only on loopback (127.0.0.1, ::1). Set tokens: FILE in {} (ekcutl token new makes one) or "
         "listen on 127.0.0.1",
         config.listen, config.path));
+  }
+  if (parts->access->open_mode() && !config.http.empty() && !IsLoopbackAddress(config.http)) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: no token file is configured, so the dashboard would let anyone act as a supervisor; "
+        "ekcd serves it without tokens only on loopback. Set tokens: FILE in {} or http: "
+        "127.0.0.1:PORT",
+        config.http, config.path));
   }
   auto credentials = ListenerCredentials(config.tls);
   if (!credentials.ok()) return credentials.status();
@@ -295,7 +389,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
   parts->admin =
       std::make_unique<AdminService>(*parts->core, *parts->rules, *parts->log, access_control);
   parts->admin->set_maintenance_log(parts->log.get());
-  parts->supervision = std::make_unique<SupervisionService>(*parts->core, access_control);
+  parts->dashboards = std::make_unique<DashboardHub>(*parts->core);
+  parts->core->set_on_events(
+      [hub = parts->dashboards.get()](const std::vector<ekc::v1::EventRecord>& events, CoreLoop&) {
+        hub->OnEvents(events);
+      });
+  SeedAuditTrail(*parts->log, *parts->dashboards);
+  parts->supervision =
+      std::make_unique<SupervisionService>(*parts->core, *parts->dashboards, access_control);
+
+  if (!config.http.empty()) {
+    parts->http =
+        std::make_unique<http::HttpServer>(http::HttpServerOptions{.address = config.http});
+    http::AddDashboardRoutes(*parts->http, *parts->core, *parts->dashboards, access_control);
+    AddOperationsRoutes(*parts->http, *parts);
+    EKC_RETURN_IF_ERROR(parts->http->Start());
+    parts->facts.http_address = parts->http->address();
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -333,7 +443,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const DaemonConfig& config
     parts->core->set_heartbeat(*interval, [notifier = &parts->notifier] { notifier->Watchdog(); });
   }
   parts->core->Start();
+  parts->core->Post([hub = parts->dashboards.get()](CoreLoop&) { hub->Start(); });
   parts->grpc->GetHealthCheckService()->SetServingStatus(true);
+  parts->ready = true;
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
 
@@ -346,13 +458,16 @@ void Server::Shutdown() {
   parts_->shut_down = true;
   parts_->grpc->GetHealthCheckService()->SetServingStatus(false);
   // Softphones are told why their stream ends rather than see the connection cut.
+  // Dashboards are told too, so that their streams end now rather than at the end of the grace.
   auto told = std::make_shared<std::promise<void>>();
-  parts_->core->Post([told](CoreLoop& core) {
+  parts_->core->Post([told, hub = parts_->dashboards.get()](CoreLoop& core) {
     core.hub().CloseAllDesks(
         absl::UnavailableError("ekcd is stopping; log in again when it is back"));
+    hub->Stop(absl::UnavailableError("ekcd is stopping"));
     told->set_value();
   });
   told->get_future().wait_for(kShutdownGrace);
+  if (parts_->http) parts_->http->Stop();
   parts_->grpc->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   parts_->grpc->Wait();
   WriteFinalSnapshot();
@@ -390,33 +505,10 @@ void Server::WriteFinalSnapshot() {
 
 const ServiceNotifier& Server::notifier() const { return parts_->notifier; }
 
-bool Server::Writable() const { return parts_->core->writable() && parts_->log->health().ok(); }
+bool Server::Writable() const { return IsWritable(*parts_); }
 
 void Server::RenderMetrics(std::function<void(std::string)> reply) {
-  const uint64_t watchdog_failures = parts_->core->watchdog_failures();
-  auto view = std::make_shared<RoutingView>();
-  absl::Status posted = parts_->core->Read([view, watchdog_failures](CoreLoop& core) {
-    *view = ViewRouting(core.state(), core.config(), WallClockUnixMs(), watchdog_failures);
-    return CoreLoop::Effect();
-  });
-  // The core's part is read; the rest is read here. A core that cannot take the read (stopping,
-  // overloaded) leaves the routing part out rather than the whole page.
-  auto render = [this, view, ok = posted.ok(), reply = std::move(reply)] {
-    const DaemonMetrics::Copy daemon = parts_->metrics.Read();
-    const storage::EventLogStats log = parts_->log->stats();
-    reply(daemon::RenderMetrics(
-        MetricsInputs{.routing = ok ? view.get() : nullptr,
-                      .daemon = &daemon,
-                      .log = &log,
-                      .durable_sequence = parts_->log->durable_sequence().value(),
-                      .writable = Writable(),
-                      .ready = true}));
-  };
-  if (!posted.ok()) {
-    render();
-    return;
-  }
-  parts_->core->Post([render = std::move(render)](CoreLoop&) { render(); });
+  RenderMetricsOf(*parts_, std::move(reply));
 }
 
 absl::StatusOr<std::shared_ptr<const router::RuleSet>> Server::ReloadRules() {
@@ -439,11 +531,17 @@ AccessControl& Server::access() { return *parts_->access; }
 
 const std::string& Server::listen_address() const { return parts_->facts.listen_address; }
 
+const std::string& Server::http_address() const { return parts_->facts.http_address; }
+
 std::string Server::ReadyLine() const {
   const ServerFacts& f = parts_->facts;
   return fmt::format(
-      "ekcd {}: listening on {} (data {}, {}{} events replayed in {} ms, rules {}, durability {})",
-      f.version, f.listen_address, f.data_dir,
+      "ekcd {}: listening on {} ({}data {}, {}{} events replayed in {} ms, rules {}, durability "
+      "{})",
+      f.version, f.listen_address,
+      f.http_address.empty() ? std::string()
+                             : fmt::format("dashboard http://{}/, ", f.http_address),
+      f.data_dir,
       f.recovered_snapshot == 0 ? std::string()
                                 : fmt::format("snapshot of event {} + ", f.recovered_snapshot),
       f.replayed_events, f.recovery_ms, parts_->rules->Current()->version(), f.durability);

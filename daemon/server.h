@@ -48,11 +48,15 @@ class Server {
   AccessControl& access();
 
   const std::string& listen_address() const;
+  // HOST:PORT of the HTTP listener (the dashboard), "" when there is none.
+  const std::string& http_address() const;
   // One line for people: where it listens, what it replayed, which rules it runs.
   std::string ReadyLine() const;
 
- private:
+  // Everything a running ekcd is made of (server.cc).
   struct Parts;
+
+ private:
   explicit Server(std::unique_ptr<Parts> parts);
   void WriteFinalSnapshot();
   std::unique_ptr<Parts> parts_;

@@ -1,14 +1,17 @@
 #include "daemon/supervision_service.h"
 
 #include <algorithm>
-#include <functional>
+#include <memory>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include "daemon/authorized_call.h"
 #include "daemon/clock.h"
+#include "daemon/dashboard.h"
 #include "daemon/grpc_status.h"
-#include "daemon/unary_call.h"
+#include "daemon/latest_outbox.h"
+#include "daemon/supervisor_actions.h"
 #include "daemon/validation.h"
 
 namespace ekc::daemon {
@@ -17,82 +20,121 @@ namespace v1 = ekc::v1;
 
 namespace {
 
-// The supervisor, named by their token ("local" without a token file).
-v1::Actor SupervisorActor(const Principal& caller) {
-  v1::Actor actor;
-  actor.set_kind(v1::ACTOR_KIND_SUPERVISOR);
-  actor.set_id(caller.name);
-  return actor;
-}
-
-// Runs a supervisor's action; the answer names the log sequence of the event that records it.
 template <typename Request>
 grpc::ServerUnaryReactor* RunAction(CoreLoop& core, AccessControl& access,
                                     grpc::CallbackServerContext* context, std::string_view method,
                                     const Request& request,
-                                    absl::Status (*validate)(const Request&),
-                                    router::CommandBody body,
                                     v1::SupervisorActionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto caller = AuthorizeUnary(access, context, reactor, method);
-  if (!caller) return reactor;
-  if (absl::Status s = validate(request); !s.ok()) {
-    reactor->Finish(ToGrpcStatus(s));
-    return reactor;
-  }
-  router::Command command{.now_unix_ms = WallClockUnixMs(), .actor = SupervisorActor(*caller)};
-  command.body = std::move(body);
-  RunUnaryCommand(
-      core, reactor, std::move(command), [response](const router::ExecuteResult& r, CoreLoop& c) {
-        // Nothing to change (already so): the answer names the last event there is.
-        response->set_event_sequence(r.events.empty() ? c.state().last_sequence().value()
-                                                      : r.events.front().sequence());
-      });
+  std::optional<Principal> supervisor = AuthorizeUnary(access, context, reactor, method);
+  if (!supervisor) return reactor;
+  absl::Status posted =
+      RunSupervisorAction(core, supervisor->name, request,
+                          [reactor, response](const absl::StatusOr<uint64_t>& sequence) {
+                            if (sequence.ok()) response->set_event_sequence(*sequence);
+                            reactor->Finish(ToGrpcStatus(sequence.status()));
+                          });
+  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
   return reactor;
 }
 
-v1::WaitingContact ContactRow(const router::Contact& c, int64_t now) {
-  v1::WaitingContact row;
-  row.set_contact_id(c.id.value());
-  row.set_queue(c.queue());
-  row.set_priority(c.priority());
-  for (const auto& s : c.card.classification().situations()) row.add_situations(s.code());
-  row.set_region(c.card.region());
-  const int64_t until = c.connected_unix_ms != 0 ? c.connected_unix_ms
-                        : c.ended_unix_ms != 0   ? c.ended_unix_ms
-                                                 : now;
-  row.set_waited_ms(std::max<int64_t>(0, until - c.enqueued_unix_ms));
-  row.set_state(c.state);
-  row.set_channel(c.channel());
-  return row;
-}
+// A WatchDashboard stream as the hub sees it.
+class GrpcDashboardWatcher final : public DashboardWatcher {
+ public:
+  explicit GrpcDashboardWatcher(LatestOutbox<v1::DashboardSnapshot>::StartWrite start_write,
+                                LatestOutbox<v1::DashboardSnapshot>::Finish finish)
+      : outbox(std::move(start_write), std::move(finish)) {}
+  void Deliver(const std::shared_ptr<const v1::DashboardSnapshot>& snapshot) override {
+    outbox.Send(*snapshot);  // a copy per stream: gRPC serializes it on its own thread
+  }
+  void End(const absl::Status& why) override { outbox.Close(ToGrpcStatus(why)); }
 
-v1::OperatorStatus OperatorRow(const router::Operator& op, const router::RouterState& state) {
-  v1::OperatorStatus row;
-  row.set_operator_id(op.id.value());
-  row.set_name(op.name);
-  row.set_office(op.office);
-  row.set_region(op.region);
-  row.set_state(op.shown);
-  row.set_break_reason(op.break_reason);
-  row.set_state_since_unix_ms(op.state_since_unix_ms);
-  if (op.offered_contact.value() != 0) row.add_contact_ids(op.offered_contact.value());
-  for (ContactId id : op.active) row.add_contact_ids(id.value());
-  for (const auto& skill : op.skills) *row.add_skills() = skill;
-  row.set_connected(op.connected);
-  (void)state;
-  return row;
-}
+  LatestOutbox<v1::DashboardSnapshot> outbox;
+};
+
+class DashboardReactor final : public grpc::ServerWriteReactor<v1::DashboardSnapshot> {
+ public:
+  DashboardReactor(CoreLoop& core, DashboardHub& hub, const v1::WatchDashboardRequest& request)
+      : core_(core), hub_(hub) {
+    watcher_ = std::make_shared<GrpcDashboardWatcher>(
+        [this](const v1::DashboardSnapshot* m) { StartWrite(m); },
+        [this](const grpc::Status& s) { Finish(s); });
+    absl::Status posted =
+        core_.Read([watcher = watcher_, &hub, request](CoreLoop& core) -> CoreLoop::Effect {
+          absl::StatusOr<DashboardView> view = MakeDashboardView(request, core.config());
+          absl::Status added = view.status();
+          if (view.ok()) {
+            watcher->set_view(*std::move(view));
+            added = hub.AddWatcher(watcher);
+          }
+          if (added.ok()) return nullptr;  // the hub sends the first snapshot
+          return [watcher, added](const absl::Status&) { watcher->End(added); };
+        });
+    if (!posted.ok()) watcher_->End(posted);
+  }
+
+  void OnWriteDone(bool ok) override { watcher_->outbox.OnWriteDone(ok); }
+  void OnCancel() override {
+    watcher_->outbox.Close(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+  }
+  void OnDone() override {
+    watcher_->outbox.Detach();
+    core_.Post([watcher = watcher_, &hub = hub_](CoreLoop&) { hub.RemoveWatcher(watcher.get()); });
+    delete this;
+  }
+
+ private:
+  CoreLoop& core_;
+  DashboardHub& hub_;
+  std::shared_ptr<GrpcDashboardWatcher> watcher_;
+};
 
 }  // namespace
 
+v1::ListContactsResponse ListContactsNow(const router::RouterState& state,
+                                         const v1::ListContactsRequest& request,
+                                         int64_t now_unix_ms) {
+  std::set<int> states(request.states().begin(), request.states().end());
+  if (states.empty()) {
+    states = {v1::CONTACT_STATE_QUEUED, v1::CONTACT_STATE_OFFERED, v1::CONTACT_STATE_CONNECTED,
+              v1::CONTACT_STATE_WRAP_UP, v1::CONTACT_STATE_CALLBACK};
+  }
+  const uint32_t limit = request.limit() == 0 ? kListLimitDefault : request.limit();
+  const auto has_situation = [&](const router::Contact& c) {
+    const auto& situations = c.card.classification().situations();
+    return std::any_of(situations.begin(), situations.end(),
+                       [&](const auto& s) { return s.code() == request.situation(); });
+  };
+  std::vector<const router::Contact*> rows;
+  for (const auto& [id, c] : state.contacts()) {
+    if (!states.contains(c.state)) continue;
+    if (!request.queue().empty() && c.queue() != request.queue()) continue;
+    if (!request.operator_id().empty() && c.operator_id.value() != request.operator_id()) continue;
+    if (!request.situation().empty() && !has_situation(c)) continue;
+    rows.push_back(&c);
+  }
+  // Longest waiting first, as a supervisor reads a waiting list.
+  const auto longest_first = [](const router::Contact* a, const router::Contact* b) {
+    return std::tie(a->enqueued_unix_ms, a->id) < std::tie(b->enqueued_unix_ms, b->id);
+  };
+  const size_t listed = std::min<size_t>(rows.size(), limit);
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(listed), rows.end(),
+                    longest_first);
+  v1::ListContactsResponse response;
+  for (size_t i = 0; i < listed; ++i) {
+    *response.add_contacts() = WaitingContactRow(*rows[i], now_unix_ms);
+  }
+  return response;
+}
+
 grpc::ServerWriteReactor<v1::DashboardSnapshot>* SupervisionService::WatchDashboard(
-    grpc::CallbackServerContext* context, const v1::WatchDashboardRequest*) {
+    grpc::CallbackServerContext* context, const v1::WatchDashboardRequest* request) {
   absl::StatusOr<Principal> caller = access_.Authorize(*context, "Supervision.WatchDashboard");
   if (!caller.ok()) return new RefusedWrite<v1::DashboardSnapshot>(caller.status());
-  return new RefusedWrite<v1::DashboardSnapshot>(
-      absl::UnimplementedError("Supervision.WatchDashboard is not implemented in this version of "
-                               "ekcd; it comes with the supervisor dashboard"));
+  if (absl::Status s = ValidateWatchDashboard(*request); !s.ok()) {
+    return new RefusedWrite<v1::DashboardSnapshot>(s);
+  }
+  return new DashboardReactor(core_, dashboards_, *request);
 }
 
 grpc::ServerUnaryReactor* SupervisionService::ListContacts(grpc::CallbackServerContext* context,
@@ -104,31 +146,11 @@ grpc::ServerUnaryReactor* SupervisionService::ListContacts(grpc::CallbackServerC
     reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
-  std::set<int> states(request->states().begin(), request->states().end());
-  if (states.empty()) {
-    states = {v1::CONTACT_STATE_QUEUED, v1::CONTACT_STATE_OFFERED, v1::CONTACT_STATE_CONNECTED,
-              v1::CONTACT_STATE_WRAP_UP, v1::CONTACT_STATE_CALLBACK};
-  }
-  const uint32_t limit = request->limit() == 0 ? kListLimitDefault : request->limit();
-  absl::Status posted =
-      core_.Read([reactor, request, response, states, limit](CoreLoop& core) -> CoreLoop::Effect {
-        const int64_t now = core.state().last_time_unix_ms();
-        std::vector<const router::Contact*> rows;
-        for (const auto& [id, c] : core.state().contacts()) {
-          if (!states.contains(c.state)) continue;
-          if (!request->queue().empty() && c.queue() != request->queue()) continue;
-          if (!request->operator_id().empty() && c.operator_id.value() != request->operator_id())
-            continue;
-          rows.push_back(&c);
-        }
-        // Longest waiting first, as a supervisor reads a waiting list.
-        std::sort(rows.begin(), rows.end(), [](const router::Contact* a, const router::Contact* b) {
-          return std::tie(a->enqueued_unix_ms, a->id) < std::tie(b->enqueued_unix_ms, b->id);
-        });
-        if (rows.size() > limit) rows.resize(limit);
-        for (const router::Contact* c : rows) *response->add_contacts() = ContactRow(*c, now);
-        return [reactor](const absl::Status&) { reactor->Finish(grpc::Status::OK); };
-      });
+  absl::Status posted = core_.Read([reactor, request,
+                                    response](CoreLoop& core) -> CoreLoop::Effect {
+    *response = ListContactsNow(core.state(), *request, core.state().last_time_unix_ms());
+    return [reactor](const absl::Status& durability) { reactor->Finish(ToGrpcStatus(durability)); };
+  });
   if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
   return reactor;
 }
@@ -142,9 +164,9 @@ grpc::ServerUnaryReactor* SupervisionService::ListOperators(grpc::CallbackServer
   absl::Status posted = core_.Read([reactor, response, states](CoreLoop& core) -> CoreLoop::Effect {
     for (const auto& [id, op] : core.state().operators()) {
       if (states.empty() ? !op.LoggedIn() : !states.contains(op.shown)) continue;
-      *response->add_operators() = OperatorRow(op, core.state());
+      *response->add_operators() = OperatorStatusRow(op);
     }
-    return [reactor](const absl::Status&) { reactor->Finish(grpc::Status::OK); };
+    return [reactor](const absl::Status& durability) { reactor->Finish(ToGrpcStatus(durability)); };
   });
   if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
   return reactor;
@@ -153,41 +175,25 @@ grpc::ServerUnaryReactor* SupervisionService::ListOperators(grpc::CallbackServer
 grpc::ServerUnaryReactor* SupervisionService::ReassignContact(
     grpc::CallbackServerContext* context, const v1::ReassignContactRequest* request,
     v1::SupervisorActionResponse* response) {
-  return RunAction(core_, access_, context, "Supervision.ReassignContact", *request,
-                   &ValidateReassign,
-                   router::command::Reassign{ContactId(request->contact_id()),
-                                             OperatorId(request->operator_id()), request->note()},
-                   response);
+  return RunAction(core_, access_, context, "Supervision.ReassignContact", *request, response);
 }
 
 grpc::ServerUnaryReactor* SupervisionService::ChangePriority(
     grpc::CallbackServerContext* context, const v1::ChangePriorityRequest* request,
     v1::SupervisorActionResponse* response) {
-  return RunAction(core_, access_, context, "Supervision.ChangePriority", *request,
-                   &ValidateChangePriority,
-                   router::command::ChangePriority{ContactId(request->contact_id()),
-                                                   request->priority(), request->note()},
-                   response);
+  return RunAction(core_, access_, context, "Supervision.ChangePriority", *request, response);
 }
 
 grpc::ServerUnaryReactor* SupervisionService::ForceOperatorState(
     grpc::CallbackServerContext* context, const v1::ForceOperatorStateRequest* request,
     v1::SupervisorActionResponse* response) {
-  return RunAction(
-      core_, access_, context, "Supervision.ForceOperatorState", *request,
-      &ValidateForceOperatorState,
-      router::command::ForceOperatorState{OperatorId(request->operator_id()), request->state(),
-                                          request->break_reason(), request->note()},
-      response);
+  return RunAction(core_, access_, context, "Supervision.ForceOperatorState", *request, response);
 }
 
 grpc::ServerUnaryReactor* SupervisionService::SetQueuePaused(
     grpc::CallbackServerContext* context, const v1::SetQueuePausedRequest* request,
     v1::SupervisorActionResponse* response) {
-  return RunAction(
-      core_, access_, context, "Supervision.SetQueuePaused", *request, &ValidateSetQueuePaused,
-      router::command::SetQueuePaused{request->queue(), request->paused(), request->note()},
-      response);
+  return RunAction(core_, access_, context, "Supervision.SetQueuePaused", *request, response);
 }
 
 }  // namespace ekc::daemon

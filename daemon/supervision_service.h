@@ -1,9 +1,12 @@
 #pragma once
 
-// Supervision over gRPC: the lists of contacts and operators, and the supervisors' actions
-// (reassign a contact, change its priority, force an operator's state, pause a queue), each
-// recorded as an event with the supervisor as its actor. WatchDashboard answers UNIMPLEMENTED until
-// the dashboard lands.
+// Supervision over gRPC: the live dashboard (WatchDashboard), the lists of contacts and operators,
+// and the supervisors' actions (reassign a contact, change its priority, force an operator's
+// state, pause a queue), each recorded as an event with the supervisor as its actor. The actions
+// go through daemon/supervisor_actions.h, the same path as the web dashboard's.
+//
+// Every call is authorised by AccessControl (daemon/access_control.h); the supervisor's identity —
+// their token's name — is the actor of their actions.
 
 #include <grpcpp/grpcpp.h>
 
@@ -11,12 +14,15 @@
 
 #include "daemon/access_control.h"
 #include "daemon/core_loop.h"
+#include "daemon/dashboard_hub.h"
 
 namespace ekc::daemon {
 
 class SupervisionService final : public ekc::v1::Supervision::CallbackService {
  public:
-  SupervisionService(CoreLoop& core, AccessControl& access) : core_(core), access_(access) {}
+  // `dashboards` is used on the core thread only.
+  SupervisionService(CoreLoop& core, DashboardHub& dashboards, AccessControl& access)
+      : core_(core), dashboards_(dashboards), access_(access) {}
 
   grpc::ServerWriteReactor<ekc::v1::DashboardSnapshot>* WatchDashboard(
       grpc::CallbackServerContext* context, const ekc::v1::WatchDashboardRequest* request) override;
@@ -41,7 +47,14 @@ class SupervisionService final : public ekc::v1::Supervision::CallbackService {
 
  private:
   CoreLoop& core_;
+  DashboardHub& dashboards_;
   AccessControl& access_;
 };
+
+// Contacts matching a ListContacts request (already validated), longest waiting first. Core
+// thread; shared by the gRPC list and the web dashboard's.
+ekc::v1::ListContactsResponse ListContactsNow(const router::RouterState& state,
+                                              const ekc::v1::ListContactsRequest& request,
+                                              int64_t now_unix_ms);
 
 }  // namespace ekc::daemon

@@ -207,6 +207,19 @@ absl::Status ValidateSetQueuePaused(const v1::SetQueuePausedRequest& r) {
 
 absl::Status ValidateListContacts(const v1::ListContactsRequest& r) {
   if (r.limit() > kListLimitMax) return Invalid("limit", fmt::format("at most {}", kListLimitMax));
+  if (r.situation().size() > kSkillNameBytesMax) {
+    return Invalid("situation", fmt::format("longer than {} bytes", kSkillNameBytesMax));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateWatchDashboard(const v1::WatchDashboardRequest& r) {
+  if (r.max_waiting() > kListLimitMax) {
+    return Invalid("max_waiting", fmt::format("at most {}", kListLimitMax));
+  }
+  if (static_cast<size_t>(r.queues_size()) > kDashboardQueuesMax) {
+    return Invalid("queues", fmt::format("at most {} queues", kDashboardQueuesMax));
+  }
   return absl::OkStatus();
 }
 

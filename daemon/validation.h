@@ -27,6 +27,8 @@ inline constexpr size_t kOfficeBytesMax = 64;
 inline constexpr size_t kCallbackRefBytesMax = 128;
 inline constexpr uint32_t kListLimitDefault = 100;
 inline constexpr uint32_t kListLimitMax = 1000;
+// Queues named in one WatchDashboardRequest, at most.
+inline constexpr size_t kDashboardQueuesMax = 256;
 inline constexpr size_t kOperatorIdBytesMax = 64;
 inline constexpr size_t kNameBytesMax = 128;
 inline constexpr size_t kSkillsMax = 64;
@@ -52,6 +54,8 @@ absl::Status ValidateChangePriority(const ekc::v1::ChangePriorityRequest& reques
 absl::Status ValidateForceOperatorState(const ekc::v1::ForceOperatorStateRequest& request);
 absl::Status ValidateSetQueuePaused(const ekc::v1::SetQueuePausedRequest& request);
 absl::Status ValidateListContacts(const ekc::v1::ListContactsRequest& request);
+// Whether the named queues exist is the core's to check (it knows the config).
+absl::Status ValidateWatchDashboard(const ekc::v1::WatchDashboardRequest& request);
 absl::Status ValidateClassify(const ekc::v1::ClassifyRequest& request);
 // A desk request other than Login must come after a Login; that is the desk service's to check.
 absl::Status ValidateDeskRequest(const ekc::v1::DeskRequest& request);

@@ -22,7 +22,15 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # a second-language client for the API tests (Python gRPC from the same .proto files)
   python3 python3-grpcio python3-protobuf
+  # the dashboard's end-to-end browser test (tests/browser/): headless Chromium driven by
+  # playwright-core, which npm installs from tests/browser/package-lock.json
+  chromium
 )
+# Node.js and npm for that test, from Debian unless a Node.js is installed already (e.g. from
+# NodeSource, whose nodejs package already holds npm and conflicts with Debian's).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -351,18 +351,6 @@ TEST_F(EkcdTest, Cancel_UnknownContactIsNotFoundAndAQueuedOneIsAbandoned) {
   EXPECT_EQ(out.state(), v1::CONTACT_STATE_ABANDONED);
 }
 
-TEST_F(EkcdTest, UnimplementedRpcsSaySo) {
-  StartDaemon();
-  auto supervision = v1::Supervision::NewStub(daemon_->Channel());
-  auto context = Context();
-  auto reader = supervision->WatchDashboard(context.get(), v1::WatchDashboardRequest());
-  v1::DashboardSnapshot snapshot;
-  EXPECT_FALSE(reader->Read(&snapshot));
-  grpc::Status s = reader->Finish();
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("not implemented in this version"), std::string::npos);
-}
-
 TEST_F(EkcdTest, Classify_ExplainsWithoutSubmitting) {
   StartDaemon();
   v1::ClassifyRequest c;

@@ -39,7 +39,8 @@ def generate_stubs(protoc, plugin, proto_dir, out_dir):
 
 
 def start_ekcd(ekcd, config, data_dir, stderr_file):
-    proc = subprocess.Popen([ekcd, "--config", config, "--listen", "127.0.0.1:0", "--data-dir", data_dir],
+    proc = subprocess.Popen([ekcd, "--config", config, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                             "--data-dir", data_dir],
                             stdout=subprocess.PIPE, stderr=stderr_file)
     ready, _, _ = select.select([proc.stdout], [], [], 30)
     line = proc.stdout.readline().decode() if ready else ""

@@ -88,8 +88,9 @@ EkcdProcess::~EkcdProcess() {
 }
 
 bool EkcdProcess::Start() {
-  std::vector<std::string> args = {EKCD_PATH,     "--config",   options_.config,  "--listen",
-                                   "127.0.0.1:0", "--data-dir", options_.data_dir};
+  std::vector<std::string> args = {EKCD_PATH,     "--config",    options_.config,
+                                   "--listen",    "127.0.0.1:0", "--http",
+                                   "127.0.0.1:0", "--data-dir",  options_.data_dir};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   int out = -1;
   pid_ = Spawn(args, stderr_path_, &out);
@@ -110,6 +111,8 @@ bool EkcdProcess::Start() {
   }
   ready_line_ = line;
   address_ = m[1];
+  static const std::regex kHttp(R"(dashboard http://([^/\s]+)/)");
+  if (std::smatch h; std::regex_search(line, h, kHttp)) http_address_ = h[1];
   return true;
 }
 

@@ -44,6 +44,9 @@ class EkcdProcess {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   const std::string& address() const { return address_; }
+  // HOST:PORT of the HTTP listener (the dashboard), from the ready line; "" if it has none. The
+  // test harness starts ekcd with --http 127.0.0.1:0 (extra_args may override it).
+  const std::string& http_address() const { return http_address_; }
   const std::string& ready_line() const { return ready_line_; }
   const std::string& error() const { return error_; }
   std::string StderrText() const;
@@ -53,6 +56,7 @@ class EkcdProcess {
   Options options_;
   pid_t pid_ = -1;
   std::string address_;
+  std::string http_address_;
   std::string ready_line_;
   std::string error_;
   std::string stderr_path_;

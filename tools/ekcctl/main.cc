@@ -1,6 +1,7 @@
 // ekcctl: the command-line client of a running ekcd. See tools/README.md and docs/api.md.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "tools/ekcctl/operator_options.h"
 #include "tools/ekcctl/output.h"
 #include "tools/ekcctl/rpc.h"
+#include "tools/ekcctl/supervision_commands.h"
 
 namespace ekc::ctl {
 namespace {
@@ -76,7 +78,8 @@ CLI::App* AddCancel(CLI::App& app, uint64_t& contact_id, std::string& reason) {
 CLI::App* AddOperator(CLI::App& app, OperatorOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "operator", "work as an operator on a desk stream until Ctrl-C (OperatorDesk.Connect)");
-  cmd->add_option("--id", o.operator_id, "operator id, e.g. op1")->required();
+  // Required for the desk; `operator state` (a supervisor's command) does without.
+  cmd->add_option("--id", o.operator_id, "operator id, e.g. op1 (required)");
   cmd->add_option("--name", o.name, "name shown to supervisors");
   cmd->add_option("--skills", o.skills, "skills, name[:proficiency 1-10], e.g. family,crisis:8");
   cmd->add_option("--channels", o.channels,
@@ -110,6 +113,7 @@ CLI::App* AddClassify(CLI::App& app, ClassifyOptions& o) {
 }
 
 int RunOperator(const GlobalOptions& global, const OperatorOptions& options) {
+  if (options.operator_id.empty()) return ReportUsage("operator: --id is required");
   absl::StatusOr<ekc::v1::Login> login = MakeLogin(options);
   if (!login.ok()) return ReportUsage(std::string(login.status().message()));
   Printer printer(global.output);
@@ -132,6 +136,8 @@ int Main(int argc, char** argv) {
   CLI::App* classify = AddClassify(app, c.classify);
   CLI::App* health = app.add_subcommand(
       "health", "exit 0 when ekcd is SERVING (grpc.health.v1) and its event log is writable");
+  SupervisionCommands supervision;
+  supervision.Register(app, *desk);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,6 +146,7 @@ int Main(int argc, char** argv) {
   }
   c.global.output = c.output == "json" ? OutputFormat::kJson : OutputFormat::kText;
 
+  if (std::optional<int> status = supervision.RunParsed(c.global)) return *status;
   if (submit->parsed()) return RunSubmit(c.global, c.submit);
   if (watch->parsed()) return RunWatch(c.global, c.contact_id);
   if (cancel->parsed()) return RunCancel(c.global, c.contact_id, c.cancel_reason);
