@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/config.h"
 #include "tests/router/router_driver.h"
 
 namespace ekc::daemon {
@@ -151,6 +152,24 @@ TEST_F(DashboardTest, UnknownQueueInTheRequestIsInvalidArgument) {
   view = MakeDashboardView(request, driver_.router().config());
   EXPECT_EQ(view.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(view.status().message().find("queues"), std::string::npos);
+}
+
+TEST(DashboardConfigTest, TheHttpAddressComesFromTheConfigFileAndMayBeEmpty) {
+  constexpr std::string_view kQueues = "rules: rules.yaml\nqueues:\n  - name: general\n";
+  absl::StatusOr<DaemonConfig> defaults = ParseDaemonConfig(kQueues, "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->http, "127.0.0.1:8080");
+  absl::StatusOr<DaemonConfig> set =
+      ParseDaemonConfig(std::string(kQueues) + "http: 0.0.0.0:9090\n", "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->http, "0.0.0.0:9090");
+  absl::StatusOr<DaemonConfig> off =
+      ParseDaemonConfig(std::string(kQueues) + "http: \"\"\n", "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->http, "");
+  absl::StatusOr<DaemonConfig> bad =
+      ParseDaemonConfig(std::string(kQueues) + "http: [1, 2]\n", "/etc/ekc/ekcd.yaml");
+  EXPECT_FALSE(bad.ok());
 }
 
 }  // namespace
