@@ -40,8 +40,18 @@ void DashboardHub::OnEvents(const std::vector<v1::EventRecord>& events) {
   Schedule();
 }
 
+void DashboardHub::Fail(const absl::Status& why) {
+  if (!failure_.ok()) return;
+  failure_ = why;
+  publish_timer_.cancel();
+  publish_armed_ = false;
+  for (const auto& watcher : watchers_) watcher->End(why);
+  watchers_.clear();
+}
+
 absl::Status DashboardHub::AddWatcher(std::shared_ptr<DashboardWatcher> watcher) {
   if (stopped_) return absl::UnavailableError("ekcd is shutting down");
+  if (!failure_.ok()) return failure_;
   if (watchers_.size() >= kDashboardWatchersMax) {
     return absl::ResourceExhaustedError(fmt::format(
         "{} dashboards are watching already, the limit of this server", kDashboardWatchersMax));
@@ -86,19 +96,14 @@ void DashboardHub::Publish() {
     }
   }
   core_.WhenDurable(
-      [watchers = watchers_, built = std::move(built)](const absl::Status& durability) {
-        for (const auto& watcher : watchers) {
-          if (durability.ok()) {
-            watcher->Deliver(built.at(watcher->view()));
-          } else {
-            watcher->End(durability);
-          }
-        }
+      [this, watchers = watchers_, built = std::move(built)](const absl::Status& durability) {
+        if (!durability.ok()) return Fail(durability);
+        for (const auto& watcher : watchers) watcher->Deliver(built.at(watcher->view()));
       });
 }
 
 void DashboardHub::Schedule() {
-  if (stopped_ || watchers_.empty()) return;
+  if (stopped_ || !failure_.ok() || watchers_.empty()) return;
   const auto due = last_publish_ + (dirty_ ? kDashboardPublishIntervalMin
                                            : std::chrono::milliseconds(kDashboardRefreshInterval));
   if (publish_armed_ && publish_armed_at_ <= due) return;

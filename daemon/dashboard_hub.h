@@ -120,6 +120,8 @@ class DashboardHub {
   DashboardTimes Times() const;
   void Publish();
   void Schedule();
+  // The event log failed: every watch ends with its error, and new ones are refused with it.
+  void Fail(const absl::Status& why);
   void Sample();
   void ArmSampler();
 
@@ -132,6 +134,7 @@ class DashboardHub {
   std::chrono::steady_clock::time_point last_publish_;
   bool dirty_ = false;
   bool stopped_ = false;
+  absl::Status failure_;  // sticky, like the log's
   boost::asio::steady_timer sample_timer_;
   std::vector<std::pair<std::string, std::deque<QueueHistory::Sample>>> samples_;  // config order
 };

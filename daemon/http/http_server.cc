@@ -1,6 +1,7 @@
 #include "daemon/http/http_server.h"
 
 #include <atomic>
+#include <charconv>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -471,11 +472,10 @@ absl::Status HttpServer::Start() {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   unsigned port = 0;
-  try {
-    const int parsed = std::stoi(address.substr(colon + 1));
-    if (parsed < 0 || parsed > 65535) throw std::out_of_range("port");
-    port = static_cast<unsigned>(parsed);
-  } catch (const std::exception&) {
+  const std::string port_text = address.substr(colon + 1);
+  const auto [end, error] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
     return absl::InvalidArgumentError(
         fmt::format("http: \"{}\" has no port number 0..65535", address));
   }

@@ -5,8 +5,9 @@
 // has one handler, which answers with a plain response or opens a Server-Sent Events stream.
 //
 // Threads: the server runs on its own thread with its own io_context, not on the core's. Socket
-// I/O, TLS-free parsing and JSON encoding then never delay a routing decision, and a slow or
-// stalled browser can only hold this thread's buffers (bounded below), never the core. Handlers run
+// I/O, HTTP parsing and JSON encoding then never delay a routing decision, and a slow or stalled
+// browser can only hold this thread's buffers (bounded below), never the core. One thread is
+// plenty for a few dozen dashboards; nothing here blocks. Handlers run
 // on the HTTP thread and must not block: they post to the core (CoreLoop::Read/Execute) and answer
 // later, from whichever thread, through their Responder.
 //

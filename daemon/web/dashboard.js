@@ -113,6 +113,46 @@
     toastTimer = setTimeout(() => { t.className = "toast"; }, kind === "error" ? 8000 : 4000);
   }
 
+  // A small form for an action: resolves with the fields' values, or null when cancelled.
+  function ask({ title, text, fields, ok }) {
+    const dialog = $("ask");
+    $("ask-title").textContent = title;
+    $("ask-text").textContent = text || "";
+    $("ask-ok").textContent = ok || "Выполнить";
+    const inputs = {};
+    $("ask-fields").replaceChildren(...fields.map((f) => {
+      const id = `ask-${f.name}`;
+      const input = f.options
+        ? h("select", { id, name: f.name, "data-field": f.name },
+          f.options.map(([value, label]) => h("option", { value, text: label, selected: value === f.value })))
+        : h("input", { id, name: f.name, "data-field": f.name, type: "text", value: f.value || "",
+          placeholder: f.placeholder || "", maxlength: f.max || 256 });
+      inputs[f.name] = input;
+      return h("div", {}, h("label", { for: id, text: f.label }), input);
+    }));
+    return new Promise((resolve) => {
+      const finish = (value) => {
+        dialog.removeEventListener("close", onClose);
+        $("ask-form").removeEventListener("submit", onSubmit);
+        $("ask-cancel").removeEventListener("click", onCancel);
+        if (dialog.open) dialog.close();
+        resolve(value);
+      };
+      const onSubmit = (e) => {
+        e.preventDefault();
+        finish(Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()])));
+      };
+      const onCancel = () => finish(null);
+      const onClose = () => finish(null);
+      dialog.addEventListener("close", onClose);
+      $("ask-form").addEventListener("submit", onSubmit);
+      $("ask-cancel").addEventListener("click", onCancel);
+      dialog.showModal();
+      const first = Object.values(inputs)[0];
+      if (first) first.focus();
+    });
+  }
+
   async function act(path, request, done) {
     try {
       const answer = await api(path, {
@@ -204,6 +244,7 @@
     renderAudit();
     fillChartQueues();
     drawChart();
+    tick();
   }
 
   // ---- totals ----
@@ -249,7 +290,7 @@
       h("div", { class: "tile-sl" },
         h("div", {}, field("sl", "sl-value"), h("div", { class: "sl-caption", text: "сегодня" })),
         h("div", {}, field("sl15", "sl-value"), h("div", { class: "sl-caption", text: "за 15 мин" }))),
-      h("div", { class: "tile-target" }, "уровень сервиса, цель ", field("target", "")),
+      h("div", { class: "tile-target" }, "цель ", field("target", "")),
       h("div", { class: "tile-figures" },
         h("div", {}, h("span", { text: "брошено" }), field("abandon", "")),
         h("div", {}, h("span", { text: "ASA" }), field("asa", "")),
@@ -277,6 +318,7 @@
       f.sl15.textContent = Number(q.ended_15min) ? percent(q.service_level_15min) : "—";
       f.sl15.dataset.level = slLevel(q.service_level_15min, Number(q.ended_15min), q.service_level_target);
       f.target.textContent = `${percent(q.service_level_target)} за ${q.service_level_threshold_s} с`;
+      f.target.parentElement.title = "уровень сервиса: доля ответов в пределах порога";
       f.abandon.textContent = Number(q.ended_today) ? percent(q.abandon_rate_today) : "—";
       f.asa.textContent = seconds(q.asa_s);
       f.aht.textContent = seconds(q.aht_s);
@@ -303,6 +345,7 @@
         tr.replaceChildren(...r.cells());
         tr.dataset.signature = r.signature;
       }
+      if (r.refresh) r.refresh(tr);
       if (previous ? previous.nextSibling !== tr : tbody.firstChild !== tr) {
         if (previous) previous.after(tr); else tbody.prepend(tr);
       }
@@ -342,9 +385,9 @@
         h("td", {}, h("div", { class: "op-name", text: o.name || o.operator_id }),
           h("div", { class: "op-id", text: [o.operator_id, o.office, o.region && `регион ${o.region}`].filter(Boolean).join(" · ") }),
           h("div", { class: "skills", text: o.skills.map((s) => `${s.name}${s.proficiency ? ":" + s.proficiency : ""}`).join(", ") })),
-        h("td", {}, statePill(o), o.connected ? null : h("span", { class: "disconnected", text: "нет связи" })),
+        h("td", {}, statePill(o), o.connected ? null : h("span", { class: "disconnected", text: "нет связи" }),
+          o.contact_ids.length ? h("div", { class: "situations", text: `обращение ${o.contact_ids.map((id) => `№ ${id}`).join(", ")}` }) : null),
         h("td", { class: "num" }, h("span", { class: "since", "data-since": o.state_since_unix_ms })),
-        h("td", { text: o.contact_ids.length ? o.contact_ids.map((id) => `№ ${id}`).join(", ") : "—" }),
         h("td", {}, h("div", { class: "actions" },
           o.state !== "OPERATOR_STATE_AVAILABLE" && o.state !== "OPERATOR_STATE_BUSY" && o.state !== "OPERATOR_STATE_WRAP_UP"
             ? h("button", { class: "small", type: "button", "data-action": "available", text: "Доступен",
@@ -355,18 +398,22 @@
           h("button", { class: "small", type: "button", "data-action": "offline", text: "Вывести",
             onclick: () => forceState(o, "OPERATOR_STATE_OFFLINE") }))),
       ],
-    })), "Никто не вошёл в систему", 5);
+    })), "Никто не вошёл в систему", 4);
   }
   async function forceState(o, state) {
     const who = o.name || o.operator_id;
-    let reason = "";
-    if (state === "OPERATOR_STATE_BREAK") {
-      reason = prompt(`Причина перерыва для ${who}:`, "по решению супервизора");
-      if (reason === null) return;
-    }
-    if (state === "OPERATOR_STATE_OFFLINE" && !confirm(`Вывести ${who} из системы?`)) return;
+    const forms = {
+      OPERATOR_STATE_AVAILABLE: { title: `${who}: доступен`, text: "Оператор снова будет получать обращения.", ok: "Сделать доступным", fields: [] },
+      OPERATOR_STATE_BREAK: { title: `${who}: перерыв`, text: "Оператор не будет получать обращения, пока не вернётся.", ok: "Отправить на перерыв",
+        fields: [{ name: "break_reason", label: "Причина перерыва", value: "по решению супервизора", max: 64 }] },
+      OPERATOR_STATE_OFFLINE: { title: `Вывести ${who} из системы?`, text: "Софтфон оператора получит сообщение, что супервизор завершил его смену. Нельзя, пока он на линии.", ok: "Вывести", fields: [] },
+    };
+    const form = forms[state];
+    const answer = await ask({ ...form, fields: [...form.fields, { name: "note", label: "Комментарий для журнала (необязательно)", max: 256 }] });
+    if (!answer) return;
     const text = { OPERATOR_STATE_AVAILABLE: "доступен", OPERATOR_STATE_BREAK: "на перерыве", OPERATOR_STATE_OFFLINE: "выведен из системы" }[state];
-    await act("/api/actions/operator-state", { operator_id: o.operator_id, state, break_reason: reason }, `${who}: ${text}`);
+    await act("/api/actions/operator-state",
+      { operator_id: o.operator_id, state, break_reason: answer.break_reason || "", note: answer.note }, `${who}: ${text}`);
   }
 
   // ---- waiting contacts ----
@@ -380,6 +427,8 @@
         key: c.contact_id,
         attrs: { "data-contact-id": c.contact_id },
         signature: JSON.stringify([c.queue, c.priority, c.situations, c.state, c.region, c.channel]),
+        // The wait is not in the signature (it changes with every snapshot): only its figure moves.
+        refresh: (tr) => { const w = tr.querySelector("span.waited"); if (w) w.dataset.waited = c.waited_ms; },
         cells: () => [
           h("td", { class: "num", text: c.contact_id }),
           h("td", { class: "num" }, h("span", {
@@ -387,10 +436,11 @@
             "data-threshold": q ? q.service_level_threshold_s * 1000 : 0,
           })),
           h("td", {}, h("div", { class: "nowrap", text: queueTitle(c.queue) }),
-            h("div", { class: "situations", text: (c.situation_titles.length ? c.situation_titles : c.situations).join(", ") || "без ситуации" })),
+            h("div", { class: "situations", text: (c.situation_titles.length ? c.situation_titles : c.situations).join(", ") || "без ситуации" }),
+            h("div", { class: "situations" },
+              [CHANNELS[c.channel], c.region && `регион ${c.region}`, c.state !== "CONTACT_STATE_QUEUED" && CONTACT_STATES[c.state]]
+                .filter(Boolean).join(" · "))),
           h("td", {}, h("span", { class: `pill prio-${pcls}`, text: ptext })),
-          h("td", { class: "nowrap" }, [CHANNELS[c.channel] || "—", c.region ? ` · ${c.region}` : ""].join(""),
-            c.state !== "CONTACT_STATE_QUEUED" ? h("div", { class: "muted small-text", text: CONTACT_STATES[c.state] || "" }) : null),
           h("td", {}, h("div", { class: "actions" },
             h("select", { class: "small", "aria-label": "Приоритет", "data-action": "priority",
               onchange: (e) => {
@@ -403,15 +453,29 @@
               onclick: () => reassign(c) }))),
         ],
       };
-    }), "Очередь пуста", 6);
+    }), "Очередь пуста", 5);
   }
   async function reassign(c) {
-    const ops = snapshot.operators.filter((o) => o.state !== "OPERATOR_STATE_OFFLINE");
-    const list = ops.map((o) => `${o.operator_id} (${(OPERATOR_STATES[o.state] || ["", o.state])[1]})`).join(", ");
-    const id = prompt(`Кому передать обращение № ${c.contact_id}? Введите код оператора.\nВ системе: ${list || "никого"}`);
-    if (!id) return;
-    await act("/api/actions/reassign", { contact_id: c.contact_id, operator_id: id.trim() },
-      `Обращение № ${c.contact_id} передано оператору ${id.trim()}`);
+    const order = ["OPERATOR_STATE_AVAILABLE", "OPERATOR_STATE_WRAP_UP", "OPERATOR_STATE_BUSY", "OPERATOR_STATE_BREAK", "OPERATOR_STATE_NOT_RESPONDING"];
+    const ops = snapshot.operators.filter((o) => o.state !== "OPERATOR_STATE_OFFLINE")
+      .sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
+    if (!ops.length) {
+      toast("Передать некому: ни один оператор не вошёл в систему", "error");
+      return;
+    }
+    const answer = await ask({
+      title: `Передать обращение № ${c.contact_id}`,
+      text: "Обращение будет ждать выбранного оператора и придёт к нему, как только он сможет его принять.",
+      ok: "Передать",
+      fields: [
+        { name: "operator_id", label: "Оператор", options: ops.map((o) => [o.operator_id,
+          `${o.name || o.operator_id} (${o.operator_id}) — ${(OPERATOR_STATES[o.state] || ["", o.state])[1]}`]) },
+        { name: "note", label: "Комментарий для журнала (необязательно)", max: 256 },
+      ],
+    });
+    if (!answer) return;
+    await act("/api/actions/reassign", { contact_id: c.contact_id, operator_id: answer.operator_id, note: answer.note },
+      `Обращение № ${c.contact_id} передано оператору ${answer.operator_id}`);
   }
 
   // ---- audit ----

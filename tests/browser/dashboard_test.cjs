@@ -1,8 +1,8 @@
 // End-to-end test of the supervisor dashboard in a real browser: the real ekcd (free loopback ports,
 // a temporary data folder), headless Debian Chromium driven by playwright-core, contacts and an
 // operator pushed through the gRPC API with ekcctl. It signs in, sees the numbers change, pauses a
-// queue and raises a contact's priority from the page, and finds both actions in the event log
-// (ekcutl log dump) with the supervisor as their actor. The screenshot is kept as an artefact.
+// queue, raises a contact's priority and reassigns another from the page, and finds the actions in
+// the event log (ekcutl log dump) with the supervisor as their actor. The screenshot is kept as an artefact.
 //
 // node dashboard_test.cjs --ekcd PATH --ekcctl PATH --ekcutl PATH --config FILE --artefacts DIR
 // Exit status 0 when every check passed; every wait is bounded.
@@ -136,9 +136,18 @@ async function main() {
     await contactRow.locator('select[data-action="priority"]').selectOption("PRIORITY_URGENT");
     await page.waitForFunction((id) => document.querySelector(`tr[data-contact-id="${id}"]`)?.textContent.includes("срочный"), ids[1]);
     check(true, "raising a contact to urgent shows on its row");
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit"] li[data-sequence]').length >= 2);
+    // Reassigning goes through a dialog that offers the operators logged in.
+    await page.locator(`[data-testid="waiting"] tr[data-contact-id="${ids[2]}"] button[data-action="reassign"]`).click();
+    const dialog = page.locator('[data-testid="ask"]');
+    await dialog.waitFor({ state: "visible" });
+    await dialog.locator('select[data-field="operator_id"]').selectOption("op-anna");
+    await dialog.locator('input[data-field="note"]').fill("знает этот вопрос");
+    await dialog.locator("#ask-ok").click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit"] li[data-sequence]').length >= 3);
     const audit = await page.locator('[data-testid="audit"]').textContent();
-    check(audit.includes("приостановлена") && audit.includes("срочный"), "the audit panel lists both actions");
+    check(audit.includes("приостановлена") && audit.includes("срочный") && audit.includes("передано оператору op-anna") &&
+      audit.includes("знает этот вопрос"), "the audit panel lists the three actions");
     await page.waitForTimeout(1500);  // let the chart and timers settle for the picture
     const shot = path.join(opts.artefacts, "dashboard.png");
     await page.screenshot({ path: shot, fullPage: true });
@@ -161,6 +170,9 @@ async function main() {
       "the log records the pause with the supervisor as actor");
     check(bySupervisor.some((e) => e.type === "contact_priority_changed" && String(e.contact_id) === String(ids[1]) && e.event.priority === "PRIORITY_URGENT"),
       "the log records the priority change with the supervisor as actor");
+    check(bySupervisor.some((e) => e.type === "contact_reserved" && String(e.contact_id) === String(ids[2]) &&
+      e.event.operator_id === "op-anna" && e.event.note === "знает этот вопрос"),
+    "the log records the reassignment with its note");
   } finally {
     if (context) await context.close().catch(() => {});
     if (operator) await stop(operator, "SIGKILL");

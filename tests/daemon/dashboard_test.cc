@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/config.h"
+#include "daemon/latest_outbox.h"
 #include "tests/router/router_driver.h"
 
 namespace ekc::daemon {
@@ -151,6 +153,64 @@ TEST_F(DashboardTest, UnknownQueueInTheRequestIsInvalidArgument) {
   view = MakeDashboardView(request, driver_.router().config());
   EXPECT_EQ(view.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(view.status().message().find("queues"), std::string::npos);
+}
+
+TEST(LatestOutboxTest, ASlowReaderSkipsToTheLatestAndHoldsAtMostTwo) {
+  std::vector<int> written;
+  std::optional<grpc::Status> finished;
+  LatestOutbox<int> outbox([&](const int* m) { written.push_back(*m); },
+                           [&](const grpc::Status& s) { finished = s; });
+  EXPECT_TRUE(outbox.Send(1));  // written at once
+  EXPECT_TRUE(outbox.Send(2));  // waits
+  EXPECT_TRUE(outbox.Send(3));  // replaces 2
+  EXPECT_TRUE(outbox.Send(4));  // replaces 3
+  EXPECT_EQ(written, (std::vector<int>{1}));
+  EXPECT_EQ(outbox.replaced(), 2u);
+  outbox.OnWriteDone(true);
+  EXPECT_EQ(written, (std::vector<int>{1, 4}));
+  outbox.OnWriteDone(true);
+  EXPECT_EQ(written.size(), 2u);  // nothing left
+  EXPECT_TRUE(outbox.Send(5));
+  outbox.Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, "stopping"));
+  EXPECT_FALSE(finished.has_value());  // after the write in flight
+  EXPECT_FALSE(outbox.Send(6));
+  outbox.OnWriteDone(true);
+  ASSERT_TRUE(finished.has_value());
+  EXPECT_EQ(finished->error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(written, (std::vector<int>{1, 4, 5}));
+}
+
+TEST(LatestOutboxTest, ABrokenStreamFinishesAndADetachedOneTakesNothing) {
+  std::vector<int> written;
+  std::optional<grpc::Status> finished;
+  LatestOutbox<int> outbox([&](const int* m) { written.push_back(*m); },
+                           [&](const grpc::Status& s) { finished = s; });
+  outbox.Send(1);
+  outbox.Send(2);
+  outbox.OnWriteDone(false);
+  ASSERT_TRUE(finished.has_value());
+  EXPECT_EQ(finished->error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(written, (std::vector<int>{1}));
+  outbox.Detach();
+  EXPECT_FALSE(outbox.Send(3));
+}
+
+TEST(DashboardConfigTest, TheHttpAddressComesFromTheConfigFileAndMayBeEmpty) {
+  constexpr std::string_view kQueues = "rules: rules.yaml\nqueues:\n  - name: general\n";
+  absl::StatusOr<DaemonConfig> defaults = ParseDaemonConfig(kQueues, "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->http, "127.0.0.1:8080");
+  absl::StatusOr<DaemonConfig> set =
+      ParseDaemonConfig(std::string(kQueues) + "http: 0.0.0.0:9090\n", "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->http, "0.0.0.0:9090");
+  absl::StatusOr<DaemonConfig> off =
+      ParseDaemonConfig(std::string(kQueues) + "http: \"\"\n", "/etc/ekc/ekcd.yaml");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->http, "");
+  absl::StatusOr<DaemonConfig> bad =
+      ParseDaemonConfig(std::string(kQueues) + "http: [1, 2]\n", "/etc/ekc/ekcd.yaml");
+  EXPECT_FALSE(bad.ok());
 }
 
 }  // namespace
