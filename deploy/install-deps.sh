@@ -18,6 +18,8 @@ packages=(
   nlohmann-json3-dev libre2-dev libsystemd-dev libstemmer-dev libabsl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # profiling ekcd under load (docs/performance.md, "Load over gRPC")
+  linux-perf
   # a second-language client for the API tests (Python gRPC from the same .proto files)
   python3 python3-grpcio python3-protobuf
 )
