@@ -20,6 +20,8 @@ packages=(
   systemd prometheus openssl dpkg-dev file
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # profiling ekcd under load (docs/performance.md, "Load over gRPC")
+  linux-perf
   # a second-language client for the API tests (Python gRPC from the same .proto files)
   python3 python3-grpcio python3-protobuf
   # the dashboard's end-to-end browser test (tests/browser/): headless Chromium driven by
