@@ -3,7 +3,7 @@
 add_executable(dashboard_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/dashboard_rpc_test.cc ${CMAKE_CURRENT_SOURCE_DIR}/http_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/http_client.cc ${CMAKE_CURRENT_SOURCE_DIR}/desk_client.cc)
-target_link_libraries(dashboard_integration_tests PRIVATE ekc_proto_grpc ekc_test_process
+target_link_libraries(dashboard_integration_tests PRIVATE ekc_proto_grpc ekc_client ekc_test_process
   nlohmann_json::nlohmann_json ekc_warnings GTest::gtest GTest::gtest_main)
 target_compile_definitions(dashboard_integration_tests PRIVATE EKCUTL_PATH="$<TARGET_FILE:ekcutl>")
 add_dependencies(dashboard_integration_tests ekcd ekcutl)

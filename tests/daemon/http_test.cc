@@ -15,6 +15,7 @@
 #include "tests/daemon/http_client.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tools/client/channel.h"
 
 namespace ekc::testing {
 namespace {
@@ -23,20 +24,42 @@ namespace v1 = ekc::v1;
 using nlohmann::json;
 using std::chrono::seconds;
 
-const std::vector<std::pair<std::string, std::string>> kAuth = {
-    {"Authorization", "Bearer test-supervisor-token"}};
-const std::vector<std::pair<std::string, std::string>> kJsonAuth = {
-    {"Authorization", "Bearer test-supervisor-token"}, {"Content-Type", "application/json"}};
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// The real daemon with a token file: a supervisor named "supervisor", an intake client and the
+// operator op-2, each with a token of their role.
 class HttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    daemon_ = std::make_unique<EkcdProcess>(EkcdProcess::Options{.data_dir = dir_.Sub("data")});
+    const std::string tokens = dir_.Sub("tokens.yaml");
+    supervisor_token_ = NewToken(tokens, "supervisor", "supervisor");
+    intake_token_ = NewToken(tokens, "intake", "portal");
+    operator_token_ = NewToken(tokens, "operator:op-2", "op-2");
+    kAuth = {{"Authorization", "Bearer " + supervisor_token_}};
+    kJsonAuth = {kAuth[0], {"Content-Type", "application/json"}};
+    daemon_ = std::make_unique<EkcdProcess>(
+        EkcdProcess::Options{.data_dir = dir_.Sub("data"), .extra_args = {"--tokens", tokens}});
     ASSERT_TRUE(daemon_->Start()) << daemon_->error();
     ASSERT_FALSE(daemon_->http_address().empty()) << daemon_->ready_line();
     http_ = daemon_->http_address();
-    intake_ = v1::ContactIntake::NewStub(daemon_->Channel());
+    intake_ = v1::ContactIntake::NewStub(
+        client::MakeChannel({.target = daemon_->address(), .token = intake_token_}));
   }
+
+  static std::string NewToken(const std::string& file, const std::string& role,
+                              const std::string& name) {
+    RunResult r = RunProgram(
+        {EKCUTL_PATH, "token", "new", "--role", role, "--name", name, "--file", file, "--json"});
+    EXPECT_EQ(r.exit_status, 0) << r.output;
+    return json::parse(r.output.substr(r.output.find('{')))["token"].get<std::string>();
+  }
+
+  std::shared_ptr<grpc::Channel> OperatorChannel() {
+    return client::MakeChannel({.target = daemon_->address(), .token = operator_token_});
+  }
+
+  std::string supervisor_token_, intake_token_, operator_token_;
+  Headers kAuth, kJsonAuth;
 
   uint64_t Submit(const std::string& key, const std::string& text) {
     v1::SubmitContactRequest r;
@@ -144,7 +167,7 @@ TEST_F(HttpTest, Stream_SendsASnapshotAtOnceThenUpdates) {
 }
 
 TEST_F(HttpTest, Stream_TakesTheTokenInTheQueryAndRefusesWithoutOne) {
-  EventStreamClient with_query(http_, "/api/dashboard/stream?token=abc");
+  EventStreamClient with_query(http_, "/api/dashboard/stream?token=" + supervisor_token_);
   ASSERT_EQ(with_query.WaitForHead(), 200);
   EXPECT_TRUE(with_query.Next().has_value());
   EXPECT_EQ(HttpRequest(http_, "GET", "/api/dashboard/stream").status, 401);
@@ -152,7 +175,7 @@ TEST_F(HttpTest, Stream_TakesTheTokenInTheQueryAndRefusesWithoutOne) {
 
 TEST_F(HttpTest, Actions_AreRecordedWithTheSupervisorAsActor) {
   const uint64_t id = Submit("k1", "Подскажите часы работы МФЦ");
-  DeskClient desk(daemon_->Channel());
+  DeskClient desk(OperatorChannel());
   ASSERT_TRUE(desk.WaitForAnswer(desk.Login("op-2", {"family"}, /*ready=*/false)));
 
   HttpAnswer paused =
