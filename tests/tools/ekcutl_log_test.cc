@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -369,6 +370,44 @@ TEST_F(EkcutlLogTest, Backup_FolderStartsAnEkcdThatKnowsEveryAcknowledgedContact
     EXPECT_EQ(out.contact_id(), ids[i]);
   }
   StopDaemon();
+}
+
+}  // namespace
+}  // namespace ekc::testing
+
+namespace ekc::testing {
+namespace {
+
+TEST_F(EkcutlLogTest, Reclassify_SameRulesChangeNothingAndOtherRulesShowEveryMove) {
+  StartDaemon();
+  Submit(4);
+  StopDaemon();
+  const std::string default_rules = std::string(EKC_SOURCE_DIR) + "/deploy/rules/default.yaml";
+  RunResult same =
+      Ekcutl({"log", "reclassify", "--data-dir", data_, "--rules", default_rules, "--json"});
+  ASSERT_EQ(same.exit_status, 0) << same.output;
+  const nlohmann::json a = nlohmann::json::parse(same.output);
+  EXPECT_EQ(a["contacts"].get<uint64_t>(), 4u);
+  EXPECT_EQ(a["top_changed"].get<uint64_t>(), 0u);
+  EXPECT_EQ(a["situations_changed"].get<uint64_t>(), 0u);
+  EXPECT_TRUE(a["examples"].empty());
+
+  // Rules that know only pregnancy: every birth contact loses its situation.
+  const std::string narrow = dir_.Sub("narrow.yaml");
+  std::ofstream(narrow) << "version: 1\nsituations:\n  - {code: pregnancy, title: Беременность, "
+                           "words: [беремен]}\n";
+  RunResult other = Ekcutl({"log", "reclassify", "--data-dir", data_, "--rules", narrow, "--json"});
+  ASSERT_EQ(other.exit_status, 0) << other.output;
+  const nlohmann::json b = nlohmann::json::parse(other.output);
+  EXPECT_EQ(b["top_changed"].get<uint64_t>(), 4u);
+  ASSERT_EQ(b["moves"].size(), 1u);
+  EXPECT_EQ(b["moves"][0]["to"], "none");
+  EXPECT_EQ(b["moves"][0]["contacts"].get<uint64_t>(), 4u);
+  EXPECT_EQ(b["examples"].size(), 4u);
+  EXPECT_EQ(other.output.find("Родила"), std::string::npos) << "citizens' texts are never printed";
+
+  RunResult bad = Ekcutl({"log", "reclassify", "--data-dir", data_, "--rules", dir_.Sub("none")});
+  EXPECT_EQ(bad.exit_status, 1) << bad.output;
 }
 
 }  // namespace

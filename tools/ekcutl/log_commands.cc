@@ -11,13 +11,14 @@ namespace {
 
 const CommandRegistration kRegistration([](CLI::App& app, int& exit_status) {
   CLI::App* log = app.add_subcommand(
-      "log", "the event log, offline: dump, verify, replay, snapshots, export, prune");
+      "log", "the event log, offline: dump, verify, replay, snapshots, export, prune, reclassify");
   log->require_subcommand(1);
   AddDumpCommand(*log, exit_status);
   AddVerifyCommand(*log, exit_status);
   AddReplayCommand(*log, exit_status);
   AddSnapshotsCommand(*log, exit_status);
   AddRetentionCommands(*log, exit_status);
+  AddReclassifyCommand(*log, exit_status);
 });
 
 }  // namespace

@@ -12,5 +12,6 @@ void AddVerifyCommand(CLI::App& log, int& exit_status);
 void AddReplayCommand(CLI::App& log, int& exit_status);
 void AddSnapshotsCommand(CLI::App& log, int& exit_status);
 void AddRetentionCommands(CLI::App& log, int& exit_status);  // export, prune
+void AddReclassifyCommand(CLI::App& log, int& exit_status);
 
 }  // namespace ekc::utl::log

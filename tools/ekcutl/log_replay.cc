@@ -68,14 +68,10 @@ nlohmann::json Summary(const router::RouterState& state) {
   const router::Statistics& statistics = state.statistics();
   for (const auto& [name, queue] : state.queues()) {
     const router::WaitTally t = statistics.QueueTotal(name);
-    queues[name] = {{"waiting", queue.line.size()},
-                    {"arrivals", t.arrivals},
-                    {"answered", t.answered},
-                    {"abandoned", t.abandoned},
-                    {"completed", t.completed},
-                    {"service_level", t.ServiceLevel()},
-                    {"asa_ms", t.AsaMs()},
-                    {"aht_ms", t.AhtMs()}};
+    queues[name] = {{"waiting", queue.line.size()}, {"arrivals", t.arrivals},
+                    {"answered", t.answered},       {"abandoned", t.abandoned},
+                    {"completed", t.completed},     {"service_level", t.ServiceLevel()},
+                    {"asa_ms", t.AsaMs()},          {"aht_ms", t.AhtMs()}};
   }
   out["queues"] = queues;
   return out;

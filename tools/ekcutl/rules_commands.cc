@@ -28,6 +28,7 @@
 #include "router/classifier.h"
 #include "router/names.h"
 #include "tools/ekcutl/command_registry.h"
+#include "tools/ekcutl/rules_file.h"
 
 namespace ekc::utl::rules {
 namespace {
@@ -414,4 +415,9 @@ const CommandRegistration kRegistration([](CLI::App& app, int& exit_status) {
 });
 
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<const RuleSet>> LoadRulesFile(const std::string& path) {
+  return LoadRules(path);
+}
+
 }  // namespace ekc::utl::rules
