@@ -25,6 +25,14 @@ bool StepAllows(const QueueConfig& q, const Contact& c, const Operator& op) {
   return step->min_proficiency == 0 || op.ProficiencyIn(c.required_skills) >= step->min_proficiency;
 }
 
+// Whether `op` has the skills of some contact in the line: without, no contact of it is theirs.
+bool MayServeSome(const Queue& q, const Operator& op) {
+  for (const auto& [skills, count] : q.line_skill_sets) {
+    if (op.HasSkills(skills)) return true;
+  }
+  return false;
+}
+
 struct Match {
   const Contact* contact;
   const Operator* op;
@@ -35,7 +43,7 @@ std::optional<Match> WorkFor(const RouterState& state, const RouterConfig& confi
                              const Operator& op, int64_t now) {
   std::optional<Match> best;
   for (const auto& [name, line] : state.queues()) {
-    if (line.paused || line.line.empty()) continue;
+    if (line.paused || line.line.empty() || !MayServeSome(line, op)) continue;
     size_t scanned = 0;
     for (const LinePlace& place : line.line) {
       if (best && !(place < best->contact->Place())) break;  // nothing further here beats it

@@ -278,6 +278,7 @@ void RouterState::EnterLine(const Contact& c) {
   Queue& q = MutableQueue(c.queue());
   EKC_CHECK(q.line.insert(c.Place()).second);
   ++q.waiting_by_priority[static_cast<size_t>(c.priority())];
+  ++q.line_skill_sets[c.required_skills];
 }
 
 void RouterState::LeaveLine(const Contact& c) {
@@ -286,6 +287,9 @@ void RouterState::LeaveLine(const Contact& c) {
   uint32_t& count = q.waiting_by_priority[static_cast<size_t>(c.priority())];
   EKC_CHECK(count > 0);
   --count;
+  auto skills = q.line_skill_sets.find(c.required_skills);
+  EKC_CHECK(skills != q.line_skill_sets.end() && skills->second > 0);
+  if (--skills->second == 0) q.line_skill_sets.erase(skills);
 }
 
 void RouterState::SetEscalationTimer(Contact& c, int64_t next_unix_ms) {

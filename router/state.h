@@ -133,6 +133,9 @@ struct Queue {
   std::string name;
   std::set<LinePlace> line;  // QUEUED and CALLBACK contacts, in order of service
   std::array<uint32_t, 5> waiting_by_priority{};  // indexed by ekc::v1::Priority
+  // The skill sets the contacts in line need, with how many need each: a free operator who has
+  // none of them skips the line without walking it (dispatch).
+  std::map<std::vector<std::string>, uint32_t> line_skill_sets;
   bool paused = false;
   uint64_t completed = 0;
   int64_t handle_ms_total = 0;

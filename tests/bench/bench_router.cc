@@ -1,13 +1,11 @@
-// The routing core's speed: decide + apply in a busy centre — N operators all working, W contacts waiting
-// across 50 queues — and the memory a waiting contact costs.
+// The routing core's speed: decide + apply in a busy centre — N operators all working, W contacts
+// waiting across 50 queues — and the memory a waiting contact costs.
 //
 //   build/tests/bench/bench_router --benchmark_counters_tabular=true
 //
 // Each iteration is one operator's cycle: Complete (the contact ends, the operator is free and is
-// offered the best waiting contact of their queues), Accept, and a new Submit that keeps the line as
-// long as it was. Events per second count every event the core emitted.
-
-#include <malloc.h>
+// offered the best waiting contact of their queues), Accept, and a new Submit that keeps the line
+// as long as it was. Events per second count every event the core emitted.
 
 #include <memory>
 #include <random>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include "base/check.h"
 #include "router/router.h"
@@ -53,8 +52,9 @@ class Centre {
   }
 
   // One operator's cycle; returns the events it took.
-  size_t Cycle() {
-    // The next operator in a conversation (bounded: a few may be free, finding nothing in their lines).
+  [[gnu::noinline]] size_t Cycle() {
+    // The next operator in a conversation (bounded: a few may be free, finding nothing in their
+    // lines).
     const Operator* op = nullptr;
     for (size_t tries = 0; tries < ids_.size() && op == nullptr; ++tries) {
       const Operator* candidate = router_.state().FindOperator(ids_[next_++ % ids_.size()]);
@@ -125,7 +125,8 @@ void BM_DecideApply(benchmark::State& bench) {
   size_t events = 0;
   for (auto _ : bench) events += centre.Cycle();
   bench.SetItemsProcessed(static_cast<int64_t>(events));
-  bench.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  bench.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   bench.counters["waiting"] = centre.state().WaitingCount();
 }
 BENCHMARK(BM_DecideApply)
@@ -136,7 +137,8 @@ BENCHMARK(BM_DecideApply)
     ->Args({1'000, 100'000})
     ->Unit(benchmark::kMicrosecond);
 
-// What a waiting contact costs: the heap grown by submitting them, per contact (text of ~200 bytes).
+// What a waiting contact costs: the heap grown by submitting them, per contact (text of ~200
+// bytes).
 void BM_MemoryPerWaitingContact(benchmark::State& bench) {
   const int waiting = static_cast<int>(bench.range(0));
   for (auto _ : bench) {
