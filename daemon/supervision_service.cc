@@ -51,7 +51,8 @@ v1::WaitingContact ContactRow(const router::Contact& c, int64_t now) {
   row.set_contact_id(c.id.value());
   row.set_queue(c.queue());
   row.set_priority(c.priority());
-  for (const auto& s : c.card.classification().situations()) row.add_situations(s.code());
+  const v1::Classification classification = c.card.classification();
+  for (const auto& s : classification.situations()) row.add_situations(s.code());
   row.set_region(c.card.region());
   const int64_t until = c.connected_unix_ms != 0 ? c.connected_unix_ms
                         : c.ended_unix_ms != 0   ? c.ended_unix_ms

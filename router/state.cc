@@ -30,6 +30,34 @@ bool IsVoice(v1::Channel c) { return c == v1::CHANNEL_VOICE; }
 
 }  // namespace
 
+StoredCard::StoredCard(const v1::ContactCard& card)
+    : channel_(card.channel()),
+      priority_(card.priority()),
+      queue_(card.queue()),
+      region_(card.region()),
+      office_(card.office()),
+      callback_ref_(card.callback_ref()) {
+  EKC_CHECK(card.SerializeToString(&submitted_));
+}
+
+v1::ContactCard StoredCard::ToProto() const {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));  // written by the constructor
+  card.set_channel(channel_);
+  card.set_priority(priority_);
+  card.set_queue(queue_);
+  card.set_region(region_);
+  card.set_office(office_);
+  card.set_callback_ref(callback_ref_);
+  return card;
+}
+
+v1::Classification StoredCard::classification() const {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));
+  return std::move(*card.mutable_classification());
+}
+
 bool Contact::IsRefusedBy(const OperatorId& op, int64_t now_unix_ms) const {
   for (const Refusal& r : refusals) {
     if (r.operator_id == op && r.until_unix_ms > now_unix_ms) return true;
@@ -372,7 +400,7 @@ void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
   EKC_CHECK(!r.idempotency_key().empty() && !idempotency_keys_.contains(r.idempotency_key()));
   Contact c;
   c.id = ContactId(id);
-  c.card = r.contact();
+  c.card = StoredCard(r.contact());
   c.idempotency_key = r.idempotency_key();
   c.request_fingerprint = r.request_fingerprint();
   c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
@@ -675,7 +703,7 @@ void RouterState::ApplyQueuePauseChanged(const v1::EventRecord& e) {
 namespace {
 
 void ContactToProto(const Contact& c, v1::ContactSnapshot* out) {
-  *out->mutable_card() = c.card;
+  *out->mutable_card() = c.card.ToProto();
   out->set_state(c.state);
   out->set_idempotency_key(c.idempotency_key);
   out->set_request_fingerprint(c.request_fingerprint);
@@ -708,7 +736,7 @@ void ContactToProto(const Contact& c, v1::ContactSnapshot* out) {
 Contact ContactFromProto(const v1::ContactSnapshot& cs) {
   Contact c;
   c.id = ContactId(cs.card().contact_id());
-  c.card = cs.card();
+  c.card = StoredCard(cs.card());
   c.state = cs.state();
   c.idempotency_key = cs.idempotency_key();
   c.request_fingerprint = cs.request_fingerprint();

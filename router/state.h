@@ -53,9 +53,45 @@ struct LinePlace {
 // Refusals remembered per contact, at most; the oldest expiring goes first.
 inline constexpr size_t kRefusalsPerContactMax = 32;
 
+// A contact's card as submitted, kept compact. Routing reads a few of its fields on every offer,
+// and three of them change as the contact moves (queue, priority, callback ref): those stand alone.
+// The rest — the text, citizen ref, IVR choice, attributes and classification, which only people
+// read — stays in its wire form, so that a waiting contact costs one allocation for its card
+// rather than a dozen parsed strings and messages. `ToProto` gives the card as a message again.
+class StoredCard {
+ public:
+  StoredCard() = default;
+  explicit StoredCard(const ekc::v1::ContactCard& card);
+
+  // The card as submitted, with the queue, priority and callback ref it has now.
+  ekc::v1::ContactCard ToProto() const;
+  // Parsed from the wire form on each call.
+  ekc::v1::Classification classification() const;
+
+  ekc::v1::Channel channel() const { return channel_; }
+  ekc::v1::Priority priority() const { return priority_; }
+  const std::string& queue() const { return queue_; }
+  const std::string& region() const { return region_; }
+  const std::string& office() const { return office_; }
+  const std::string& callback_ref() const { return callback_ref_; }
+
+  void set_priority(ekc::v1::Priority priority) { priority_ = priority; }
+  void set_queue(std::string queue) { queue_ = std::move(queue); }
+  void set_callback_ref(std::string ref) { callback_ref_ = std::move(ref); }
+
+ private:
+  ekc::v1::Channel channel_ = ekc::v1::CHANNEL_UNSPECIFIED;
+  ekc::v1::Priority priority_ = ekc::v1::PRIORITY_UNSPECIFIED;
+  std::string queue_;
+  std::string region_;
+  std::string office_;
+  std::string callback_ref_;
+  std::string submitted_;  // the serialized ContactCard as it was received
+};
+
 struct Contact {
   ContactId id;
-  ekc::v1::ContactCard card;  // as submitted: channel, text, classification, priority, queue
+  StoredCard card;  // as submitted: channel, text, classification, priority, queue
   ekc::v1::ContactState state = ekc::v1::CONTACT_STATE_QUEUED;
   std::string idempotency_key;
   uint64_t request_fingerprint = 0;
