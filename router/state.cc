@@ -148,9 +148,11 @@ const Queue* RouterState::FindQueue(std::string_view name) const {
 }
 
 std::optional<ContactId> RouterState::FindByIdempotencyKey(const std::string& key) const {
-  auto it = idempotency_keys_.find(key);
-  if (it == idempotency_keys_.end()) return std::nullopt;
-  return ContactId(it->second);
+  auto [it, end] = idempotency_index_.equal_range(StableHash64(key));
+  for (; it != end; ++it) {
+    if (contacts_.at(it->second).idempotency_key == key) return ContactId(it->second);
+  }
+  return std::nullopt;
 }
 
 const ReadySet* RouterState::ready_with_skill(const std::string& skill) const {
@@ -397,13 +399,13 @@ void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
   const uint64_t id = e.contact_id();
   EKC_CHECK(id != 0 && r.contact().contact_id() == id);
   EKC_CHECK_MSG(!contacts_.contains(id), fmt::format("contact {} received twice", id).c_str());
-  EKC_CHECK(!r.idempotency_key().empty() && !idempotency_keys_.contains(r.idempotency_key()));
+  EKC_CHECK(!r.idempotency_key().empty() && !FindByIdempotencyKey(r.idempotency_key()));
   Contact c;
   c.id = ContactId(id);
   c.card = StoredCard(r.contact());
   c.idempotency_key = r.idempotency_key();
   c.request_fingerprint = r.request_fingerprint();
-  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.required_skills = skill_sets_.Intern(r.required_skills());
   c.initial_position = r.position();
   c.initial_estimated_wait_s = r.estimated_wait_s();
   c.enqueued_unix_ms = e.time_unix_ms();
@@ -414,7 +416,7 @@ void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
   c.place_rank = place.rank;
   c.place_time_unix_ms = place.time_unix_ms;
   EnterLine(c);
-  idempotency_keys_.emplace(c.idempotency_key, id);
+  idempotency_index_.emplace(StableHash64(c.idempotency_key), id);
   Contact& stored = contacts_.emplace(id, std::move(c)).first->second;
   SetEscalationTimer(stored, r.next_escalation_unix_ms());
   next_contact_id_ = std::max(next_contact_id_, id + 1);
@@ -634,7 +636,7 @@ void RouterState::ApplyContactOverflowed(const v1::EventRecord& e) {
   EKC_CHECK(c.InLine() && c.queue() == r.from_queue());
   LeaveLine(c);
   c.card.set_queue(r.to_queue());
-  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.required_skills = skill_sets_.Intern(r.required_skills());
   c.service_level_threshold_s = r.service_level_threshold_s();
   c.place_rank = r.place().rank();
   c.place_time_unix_ms = r.place().time_unix_ms();
@@ -664,7 +666,7 @@ void RouterState::ApplyContactTransferred(const v1::EventRecord& e) {
   c.state = v1::CONTACT_STATE_QUEUED;
   c.operator_id = OperatorId();
   c.card.set_queue(r.to_queue());
-  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.required_skills = skill_sets_.Intern(r.required_skills());
   c.place_rank = r.place().rank();
   c.place_time_unix_ms = r.place().time_unix_ms();
   c.enqueued_unix_ms = e.time_unix_ms();
@@ -740,7 +742,6 @@ Contact ContactFromProto(const v1::ContactSnapshot& cs) {
   c.state = cs.state();
   c.idempotency_key = cs.idempotency_key();
   c.request_fingerprint = cs.request_fingerprint();
-  c.required_skills.assign(cs.required_skills().begin(), cs.required_skills().end());
   c.initial_position = cs.initial_position();
   c.initial_estimated_wait_s = cs.initial_estimated_wait_s();
   c.enqueued_unix_ms = cs.enqueued_unix_ms();
@@ -861,8 +862,9 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
       return absl::DataLossError(fmt::format("snapshot: contact {} is out of range or twice", id));
     }
     Contact c = ContactFromProto(cs);
+    c.required_skills = state.skill_sets_.Intern(cs.required_skills());
     if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT ||
-        c.queue().empty() || !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
+        c.queue().empty() || state.FindByIdempotencyKey(c.idempotency_key)) {
       return absl::DataLossError(
           fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
     }
@@ -876,6 +878,7 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
           Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
     }
     Contact& stored = state.contacts_.emplace(id, std::move(c)).first->second;
+    state.idempotency_index_.emplace(StableHash64(stored.idempotency_key), id);
     state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
     state.Reserve(stored, OperatorId(cs.reserved_for()));
   }

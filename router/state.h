@@ -17,9 +17,11 @@
 //
 // Thread: one — the core thread in ekcd, or the caller's in tools and tests.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -89,13 +91,74 @@ class StoredCard {
   std::string submitted_;  // the serialized ContactCard as it was received
 };
 
+// The skills a contact needs: one immutable list shared by every contact that needs the same skills
+// (most of a line), so that a contact holds a pointer rather than a vector of strings of its own.
+// Copies of a state share them too. Reads as a `const std::vector<std::string>&`.
+class SkillSet {
+ public:
+  using value_type = std::string;
+  using const_iterator = std::vector<std::string>::const_iterator;
+  using iterator = const_iterator;
+
+  SkillSet() = default;
+  const std::vector<std::string>& names() const { return names_ != nullptr ? *names_ : kNone; }
+  operator const std::vector<std::string>&() const { return names(); }  // NOLINT: reads as one
+  const_iterator begin() const { return names().begin(); }
+  const_iterator end() const { return names().end(); }
+  bool empty() const { return names().empty(); }
+  size_t size() const { return names().size(); }
+  friend bool operator==(const SkillSet& a, const std::vector<std::string>& b) {
+    return a.names() == b;
+  }
+
+ private:
+  friend class SkillSets;
+  explicit SkillSet(std::shared_ptr<const std::vector<std::string>> names)
+      : names_(std::move(names)) {}
+  static inline const std::vector<std::string> kNone;
+  std::shared_ptr<const std::vector<std::string>> names_;
+};
+
+// The distinct skill sets in use, each held once. Sets no contact holds any more are let go once
+// more than `kSkillSetsKeptMax` are kept.
+class SkillSets {
+ public:
+  template <typename Range>
+  SkillSet Intern(const Range& skills);
+
+ private:
+  static constexpr size_t kSkillSetsKeptMax = 256;
+  struct RangeLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    }
+  };
+  std::map<std::vector<std::string>, std::shared_ptr<const std::vector<std::string>>, RangeLess>
+      sets_;
+};
+
+template <typename Range>
+SkillSet SkillSets::Intern(const Range& skills) {
+  if (skills.begin() == skills.end()) return SkillSet();
+  if (auto it = sets_.find(skills); it != sets_.end()) return SkillSet(it->second);
+  if (sets_.size() >= kSkillSetsKeptMax) {
+    std::erase_if(sets_, [](const auto& entry) { return entry.second.use_count() == 1; });
+  }
+  std::vector<std::string> names(skills.begin(), skills.end());
+  auto shared = std::make_shared<const std::vector<std::string>>(names);
+  sets_.emplace(std::move(names), shared);
+  return SkillSet(std::move(shared));
+}
+
 struct Contact {
   ContactId id;
   StoredCard card;  // as submitted: channel, text, classification, priority, queue
   ekc::v1::ContactState state = ekc::v1::CONTACT_STATE_QUEUED;
   std::string idempotency_key;
   uint64_t request_fingerprint = 0;
-  std::vector<std::string> required_skills;
+  SkillSet required_skills;
   uint32_t initial_position = 0;          // the answer given at submission
   uint32_t initial_estimated_wait_s = 0;  // the answer given at submission
   int64_t enqueued_unix_ms = 0;           // when it joined its current queue
@@ -287,7 +350,8 @@ class RouterState {
   int64_t last_time_unix_ms_ = 0;
   uint64_t next_contact_id_ = 1;
   std::unordered_map<uint64_t, Contact> contacts_;
-  std::unordered_map<std::string, uint64_t> idempotency_keys_;
+  // Contacts by a stable hash of their idempotency key (the key itself lives in the contact once).
+  std::unordered_multimap<uint64_t, uint64_t> idempotency_index_;
   std::map<OperatorId, Operator> operators_;
   std::map<std::string, Queue, std::less<>> queues_;
   ReadySet ready_;
@@ -297,6 +361,7 @@ class RouterState {
   std::map<std::string, uint32_t> logged_in_by_skill_;
   uint32_t logged_in_ = 0;
   std::set<Timer> timers_;
+  SkillSets skill_sets_;
   Statistics statistics_;
   // Refusal expiries (time, contact): they produce no event, only a wake-up to offer again.
   std::set<std::pair<int64_t, uint64_t>> refusal_expiries_;
