@@ -35,8 +35,7 @@ StoredCard::StoredCard(const v1::ContactCard& card)
       priority_(card.priority()),
       queue_(card.queue()),
       region_(card.region()),
-      office_(card.office()),
-      callback_ref_(card.callback_ref()) {
+      office_(card.office()) {
   EKC_CHECK(card.SerializeToString(&submitted_));
 }
 
@@ -48,8 +47,20 @@ v1::ContactCard StoredCard::ToProto() const {
   card.set_queue(queue_);
   card.set_region(region_);
   card.set_office(office_);
-  card.set_callback_ref(callback_ref_);
   return card;
+}
+
+std::string StoredCard::callback_ref() const {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));
+  return std::move(*card.mutable_callback_ref());
+}
+
+void StoredCard::set_callback_ref(const std::string& ref) {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));
+  card.set_callback_ref(ref);
+  EKC_CHECK(card.SerializeToString(&submitted_));
 }
 
 v1::Classification StoredCard::classification() const {

@@ -56,7 +56,7 @@ struct LinePlace {
 inline constexpr size_t kRefusalsPerContactMax = 32;
 
 // A contact's card as submitted, kept compact. Routing reads a few of its fields on every offer,
-// and three of them change as the contact moves (queue, priority, callback ref): those stand alone.
+// and two of them change as the contact moves (queue, priority): those stand alone.
 // The rest — the text, citizen ref, IVR choice, attributes and classification, which only people
 // read — stays in its wire form, so that a waiting contact costs one allocation for its card
 // rather than a dozen parsed strings and messages. `ToProto` gives the card as a message again.
@@ -75,11 +75,13 @@ class StoredCard {
   const std::string& queue() const { return queue_; }
   const std::string& region() const { return region_; }
   const std::string& office() const { return office_; }
-  const std::string& callback_ref() const { return callback_ref_; }
+  // Parsed from the wire form on each call.
+  std::string callback_ref() const;
 
   void set_priority(ekc::v1::Priority priority) { priority_ = priority; }
   void set_queue(std::string queue) { queue_ = std::move(queue); }
-  void set_callback_ref(std::string ref) { callback_ref_ = std::move(ref); }
+  // Rewrites the wire form: a rare change (the citizen asks to be called back).
+  void set_callback_ref(const std::string& ref);
 
  private:
   ekc::v1::Channel channel_ = ekc::v1::CHANNEL_UNSPECIFIED;
@@ -87,8 +89,7 @@ class StoredCard {
   std::string queue_;
   std::string region_;
   std::string office_;
-  std::string callback_ref_;
-  std::string submitted_;  // the serialized ContactCard as it was received
+  std::string submitted_;  // the serialized ContactCard: as received, with its callback ref now
 };
 
 // The skills a contact needs: one immutable list shared by every contact that needs the same skills
@@ -153,9 +154,11 @@ SkillSet SkillSets::Intern(const Range& skills) {
 }
 
 struct Contact {
+  // (Members are in an order that leaves no padding: a state holds one per contact ever received.)
   ContactId id;
   StoredCard card;  // as submitted: channel, text, classification, priority, queue
   ekc::v1::ContactState state = ekc::v1::CONTACT_STATE_QUEUED;
+  bool callback = false;  // the citizen waits for a call back
   std::string idempotency_key;
   uint64_t request_fingerprint = 0;
   SkillSet required_skills;
@@ -163,13 +166,13 @@ struct Contact {
   uint32_t initial_estimated_wait_s = 0;  // the answer given at submission
   int64_t enqueued_unix_ms = 0;           // when it joined its current queue
   int place_rank = 0;                     // its place in line (with place_time and the id)
-  int64_t place_time_unix_ms = 0;
   uint32_t escalation_step = 0;
+  int64_t place_time_unix_ms = 0;
   int64_t next_escalation_unix_ms = 0;  // 0: no further step
   uint32_t service_level_threshold_s = 0;
+  uint32_t offers = 0;
   OperatorId operator_id;   // offered to / connected to / wrapping up with
   OperatorId reserved_for;  // only this operator may take it (a transfer or a reassignment)
-  bool callback = false;    // the citizen waits for a call back
   int64_t offer_deadline_unix_ms = 0;
   int64_t connected_unix_ms = 0;
   int64_t wrap_up_until_unix_ms = 0;
@@ -178,7 +181,6 @@ struct Contact {
   std::string notes;
   std::string end_reason;
   std::vector<Refusal> refusals;
-  uint32_t offers = 0;
 
   ekc::v1::Priority priority() const { return card.priority(); }
   const std::string& queue() const { return card.queue(); }
