@@ -51,7 +51,8 @@ class Centre {
     for (int i = 0; i < operators + waiting; ++i) Submit();
   }
 
-  // One operator's cycle; returns the events it took.
+  // One operator's cycle; returns the events it took. Not inlined, so that callgrind can count
+  // it alone (--toggle-collect='*Centre::Cycle*', docs/performance.md).
   [[gnu::noinline]] size_t Cycle() {
     // The next operator in a conversation (bounded: a few may be free, finding nothing in their
     // lines).
