@@ -121,7 +121,9 @@ v1::WaitingContact WaitingContactRow(const router::Contact& c, int64_t now) {
   row.set_contact_id(c.id.value());
   row.set_queue(c.queue());
   row.set_priority(c.priority());
-  for (const auto& s : c.card.classification().situations()) {
+  // The card keeps its classification in wire form: decode it once, and keep it alive here.
+  const v1::Classification classification = c.card.classification();
+  for (const auto& s : classification.situations()) {
     row.add_situations(s.code());
     row.add_situation_titles(s.title());
   }

@@ -223,7 +223,7 @@ v1::DeskEvent OfferMessage(const router::Contact& c, const v1::OfferReason& reas
                            int64_t now_unix_ms) {
   v1::DeskEvent m;
   v1::Offer* offer = m.mutable_offer();
-  *offer->mutable_contact() = c.card;
+  *offer->mutable_contact() = c.card.ToProto();
   offer->set_deadline_unix_ms(c.offer_deadline_unix_ms);
   *offer->mutable_reason() = reason;
   offer->set_waited_ms(std::max<int64_t>(0, now_unix_ms - c.enqueued_unix_ms));
@@ -232,7 +232,7 @@ v1::DeskEvent OfferMessage(const router::Contact& c, const v1::OfferReason& reas
 
 v1::DeskEvent AssignmentMessage(const router::Contact& c) {
   v1::DeskEvent m;
-  *m.mutable_assignment()->mutable_contact() = c.card;
+  *m.mutable_assignment()->mutable_contact() = c.card.ToProto();
   m.mutable_assignment()->set_connected_unix_ms(c.connected_unix_ms);
   return m;
 }

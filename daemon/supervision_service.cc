@@ -101,7 +101,8 @@ v1::ListContactsResponse ListContactsNow(const router::RouterState& state,
   }
   const uint32_t limit = request.limit() == 0 ? kListLimitDefault : request.limit();
   const auto has_situation = [&](const router::Contact& c) {
-    const auto& situations = c.card.classification().situations();
+    const v1::Classification classification = c.card.classification();
+    const auto& situations = classification.situations();
     return std::any_of(situations.begin(), situations.end(),
                        [&](const auto& s) { return s.code() == request.situation(); });
   };

@@ -227,8 +227,12 @@ uint32_t EstimateWaitSeconds(const RouterState& state, const QueueConfig& queue,
 }
 
 Decision Decide(const RouterState& state, const RouterConfig& config, const Command& command) {
+  return Decide(state, config, command, command.now_unix_ms);
+}
+
+Decision Decide(const RouterState& state, const RouterConfig& config, const Command& command,
+                int64_t now) {
   using namespace internal;
-  const int64_t now = command.now_unix_ms;
   return std::visit(
       [&](const auto& cmd) -> Decision {
         using T = std::decay_t<decltype(cmd)>;

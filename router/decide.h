@@ -41,6 +41,9 @@ struct Decision {
 // The events a command causes directly. Time-driven work (timers, offers) is left to
 // DecideSystemStep.
 Decision Decide(const RouterState& state, const RouterConfig& config, const Command& command);
+// The same, with `now_unix_ms` as the command's time (Router: never earlier than the state's).
+Decision Decide(const RouterState& state, const RouterConfig& config, const Command& command,
+                int64_t now_unix_ms);
 
 // What the core does on its own at `now_unix_ms`, one step at a time: the events of the earliest
 // due timer, or else one offer (router/dispatch.h) found from the hints of what changed. Empty when

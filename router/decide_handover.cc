@@ -63,7 +63,7 @@ Decision DecideTransfer(const RouterState& state, const RouterConfig& config,
   // It keeps its place in time: it waited already.
   *body->mutable_place() = ToProto(c->Place());
   body->set_next_escalation_unix_ms(FirstEscalation(*queue, now));
-  return Emit({std::move(e)});
+  return EmitOne(std::move(e));
 }
 
 Decision DecideReassign(const RouterState& state, const command::Reassign& cmd) {
@@ -94,7 +94,7 @@ Decision DecideChangePriority(const RouterState& state, const RouterConfig& conf
   if (!c.ok()) return Refuse(c.status());
   if ((*c)->priority() == cmd.priority) return Emit({});
   const LinePlace place = JoinPlace(config, cmd.priority, (*c)->enqueued_unix_ms, (*c)->id);
-  return Emit({events::PriorityChanged(**c, cmd.priority, place, cmd.note)});
+  return EmitOne(events::PriorityChanged(**c, cmd.priority, place, cmd.note));
 }
 
 Decision DecideForceOperatorState(const RouterState& state,
@@ -120,7 +120,7 @@ Decision DecideSetQueuePaused(const RouterState& state, const RouterConfig& conf
   const Queue* line = state.FindQueue(cmd.queue);
   const bool paused_now = line != nullptr && line->paused;
   if (paused_now == cmd.paused) return Emit({});
-  return Emit({events::QueuePauseChanged(cmd.queue, cmd.paused, cmd.note)});
+  return EmitOne(events::QueuePauseChanged(cmd.queue, cmd.paused, cmd.note));
 }
 
 }  // namespace ekc::router::internal

@@ -15,6 +15,13 @@ inline Decision Refuse(absl::Status status) { return Decision{.status = std::mov
 inline Decision Emit(std::vector<ekc::v1::EventRecord> events) {
   return Decision{.events = std::move(events)};
 }
+// One event, moved in (a braced list would copy it).
+inline std::vector<ekc::v1::EventRecord> One(ekc::v1::EventRecord event) {
+  std::vector<ekc::v1::EventRecord> events;
+  events.push_back(std::move(event));
+  return events;
+}
+inline Decision EmitOne(ekc::v1::EventRecord event) { return Emit(One(std::move(event))); }
 
 // The operator, if logged in; FAILED_PRECONDITION otherwise.
 absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const OperatorId& id);

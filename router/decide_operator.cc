@@ -69,7 +69,7 @@ Decision DecideLogin(const RouterState& state, const command::Login& cmd) {
     r->set_state(cmd.ready ? v1::OPERATOR_STATE_AVAILABLE : v1::OPERATOR_STATE_BREAK);
     r->set_break_reason(cmd.ready ? "" : "login");
   }
-  return Emit({std::move(e)});
+  return EmitOne(std::move(e));
 }
 
 Decision DecideChangeState(const RouterState& state, const OperatorId& id, v1::OperatorState target,
@@ -113,7 +113,7 @@ Decision DecideAccept(const RouterState& state, const command::Accept& cmd) {
   if (!op.ok()) return Refuse(op.status());
   auto c = HeldOffer(state, **op, cmd.contact, "accept");
   if (!c.ok()) return Refuse(c.status());
-  return Emit({events::Connected(**c)});
+  return EmitOne(events::Connected(**c));
 }
 
 Decision DecideDecline(const RouterState& state, const RouterConfig& config,
@@ -123,8 +123,8 @@ Decision DecideDecline(const RouterState& state, const RouterConfig& config,
   auto c = HeldOffer(state, **op, cmd.contact, "decline");
   if (!c.ok()) return Refuse(c.status());
   const QueueConfig& queue = QueueSettings(config, (*c)->queue());
-  return Emit(
-      {events::Revoked(**c, v1::REVOKE_REASON_DECLINED, cmd.reason, now + queue.reoffer_delay_ms)});
+  return EmitOne(
+      events::Revoked(**c, v1::REVOKE_REASON_DECLINED, cmd.reason, now + queue.reoffer_delay_ms));
 }
 
 Decision DecideComplete(const RouterState& state, const RouterConfig& config,
@@ -140,7 +140,8 @@ Decision DecideComplete(const RouterState& state, const RouterConfig& config,
   }
   const QueueConfig& queue = QueueSettings(config, c->queue());
   // The wrap-up ends with its timer (DecideSystemStep), at once when the queue's wrap-up is zero.
-  return Emit({events::ConversationEnded(*c, cmd.outcome_code, cmd.notes, now + queue.wrap_up_ms)});
+  return EmitOne(
+      events::ConversationEnded(*c, cmd.outcome_code, cmd.notes, now + queue.wrap_up_ms));
 }
 
 Decision DecideConnectionLost(const RouterState& state, const RouterConfig& config,

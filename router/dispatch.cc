@@ -25,6 +25,23 @@ bool StepAllows(const QueueConfig& q, const Contact& c, const Operator& op) {
   return step->min_proficiency == 0 || op.ProficiencyIn(c.required_skills) >= step->min_proficiency;
 }
 
+// Whether `op` has the skills of some contact in the line: without, no contact of it is theirs.
+bool MayServeSome(const Queue& q, const Operator& op) {
+  for (const auto& [skills, count] : q.line_skill_sets) {
+    if (op.HasSkills(skills)) return true;
+  }
+  return false;
+}
+
+// CanServe with the contact's queue settings at hand (`q`: those of `c.queue()`).
+bool CanServeIn(const RouterConfig& config, const QueueConfig& q, const Operator& op,
+                const Contact& c, int64_t now) {
+  if (!op.CanTake(c.channel(), config.chat_during_voice)) return false;
+  if (!op.HasSkills(c.required_skills) || c.IsRefusedBy(op.id, now)) return false;
+  if (!c.reserved_for.value().empty() && c.reserved_for != op.id) return false;
+  return StepAllows(q, c, op);
+}
+
 struct Match {
   const Contact* contact;
   const Operator* op;
@@ -35,14 +52,15 @@ std::optional<Match> WorkFor(const RouterState& state, const RouterConfig& confi
                              const Operator& op, int64_t now) {
   std::optional<Match> best;
   for (const auto& [name, line] : state.queues()) {
-    if (line.paused || line.line.empty()) continue;
+    if (line.paused || line.line.empty() || !MayServeSome(line, op)) continue;
+    const QueueConfig& q = QueueSettings(config, name);
     size_t scanned = 0;
     for (const LinePlace& place : line.line) {
       if (best && !(place < best->contact->Place())) break;  // nothing further here beats it
       if (++scanned > kLineScanMax) break;
       const Contact* c = state.FindContact(ContactId(place.contact));
       EKC_DCHECK(c != nullptr && c->InLine());
-      if (CanServe(state, config, op, *c, now)) {
+      if (CanServeIn(config, q, op, *c, now)) {
         best = Match{c, &op};
         break;
       }
@@ -68,20 +86,20 @@ const Operator* OperatorFor(const RouterState& state, const RouterConfig& config
                             int64_t now) {
   const Queue* line = state.FindQueue(c.queue());
   if (line == nullptr || line->paused) return nullptr;
+  const QueueConfig& q = QueueSettings(config, c.queue());
   if (!c.reserved_for.value().empty()) {
     const Operator* op = state.FindOperator(c.reserved_for);
-    return op != nullptr && CanServe(state, config, *op, c, now) ? op : nullptr;
+    return op != nullptr && CanServeIn(config, q, *op, c, now) ? op : nullptr;
   }
   const ReadySet* candidates = CandidatesFor(state, c);
   if (candidates == nullptr) return nullptr;
-  const QueueConfig& q = QueueSettings(config, c.queue());
   const Operator* best = nullptr;
   const Operator* first_after_last = nullptr;  // round robin
   size_t scanned = 0;
   for (const auto& [since, id] : *candidates) {
     if (++scanned > kCandidateScanMax) break;
     const Operator* op = state.FindOperator(id);
-    if (!CanServe(state, config, *op, c, now)) continue;
+    if (!CanServeIn(config, q, *op, c, now)) continue;
     switch (q.strategy) {
       case SelectionStrategy::kLongestIdle:
         return op;  // the ready set is in order of idleness
@@ -105,9 +123,7 @@ const Operator* OperatorFor(const RouterState& state, const RouterConfig& config
   return first_after_last != nullptr ? first_after_last : best;
 }
 
-v1::OfferReason Explain(const RouterConfig& config, const Contact& c, const Operator& op,
-                        int64_t now) {
-  const QueueConfig& q = QueueSettings(config, c.queue());
+v1::OfferReason Explain(const QueueConfig& q, const Contact& c, const Operator& op, int64_t now) {
   v1::OfferReason reason;
   reason.set_strategy(std::string(SelectionStrategyName(q.strategy)));
   for (const std::string& skill : c.required_skills) reason.add_matched_skills(skill);
@@ -136,7 +152,7 @@ v1::OfferReason Explain(const RouterConfig& config, const Contact& c, const Oper
 v1::EventRecord Offer(const RouterConfig& config, const Contact& c, const Operator& op,
                       int64_t now) {
   const QueueConfig& q = QueueSettings(config, c.queue());
-  return events::Offered(c, op, now + q.offer_timeout_ms, Explain(config, c, op, now));
+  return events::Offered(c, op, now + q.offer_timeout_ms, Explain(q, c, op, now));
 }
 
 }  // namespace
@@ -144,10 +160,7 @@ v1::EventRecord Offer(const RouterConfig& config, const Contact& c, const Operat
 bool CanServe(const RouterState& state, const RouterConfig& config, const Operator& op,
               const Contact& c, int64_t now_unix_ms) {
   (void)state;
-  if (!op.CanTake(c.channel(), config.chat_during_voice)) return false;
-  if (!op.HasSkills(c.required_skills) || c.IsRefusedBy(op.id, now_unix_ms)) return false;
-  if (!c.reserved_for.value().empty() && c.reserved_for != op.id) return false;
-  return StepAllows(QueueSettings(config, c.queue()), c, op);
+  return CanServeIn(config, QueueSettings(config, c.queue()), op, c, now_unix_ms);
 }
 
 void DispatchHints::AddAllReady(const RouterState& state) {

@@ -142,6 +142,12 @@ absl::Status CheckInvariants(const RouterState& state) {
       return Broken(fmt::format("queue {}: counts by priority {} != line length {}", name,
                                 by_priority, q.line.size()));
     }
+    size_t by_skills = 0;
+    for (const auto& [skills, n] : q.line_skill_sets) by_skills += n;
+    if (by_skills != q.line.size()) {
+      return Broken(fmt::format("queue {}: counts by skill set {} != line length {}", name,
+                                by_skills, q.line.size()));
+    }
   }
   if (lined != in_line)
     return Broken(fmt::format("{} contacts in lines, {} in line", lined, in_line));

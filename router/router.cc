@@ -41,14 +41,12 @@ void Router::StampAndApply(std::vector<v1::EventRecord>& events, const v1::Actor
 }
 
 ExecuteResult Router::Execute(const Command& command) {
-  Command stamped = command;
-  stamped.now_unix_ms = std::max(command.now_unix_ms, state_.last_time_unix_ms());
-  const int64_t now = stamped.now_unix_ms;
+  const int64_t now = std::max(command.now_unix_ms, state_.last_time_unix_ms());
 
   ExecuteResult result;
-  static_cast<Decision&>(result) = Decide(state_, config_, stamped);
+  static_cast<Decision&>(result) = Decide(state_, config_, command, now);
   if (!result.status.ok()) return result;
-  StampAndApply(result.events, stamped.actor, now);
+  StampAndApply(result.events, command.actor, now);
   // Refusals that ran out since the last command: those contacts may go to more operators now.
   if (now > refusals_checked_unix_ms_) {
     for (ContactId id : state_.RefusalsExpiring(refusals_checked_unix_ms_, now))

@@ -30,6 +30,45 @@ bool IsVoice(v1::Channel c) { return c == v1::CHANNEL_VOICE; }
 
 }  // namespace
 
+StoredCard::StoredCard(const v1::ContactCard& card)
+    : channel_(card.channel()),
+      priority_(card.priority()),
+      queue_(card.queue()),
+      region_(card.region()),
+      office_(card.office()) {
+  EKC_CHECK(card.SerializeToString(&submitted_));
+}
+
+v1::ContactCard StoredCard::ToProto() const {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));  // written by the constructor
+  card.set_channel(channel_);
+  card.set_priority(priority_);
+  card.set_queue(queue_);
+  card.set_region(region_);
+  card.set_office(office_);
+  return card;
+}
+
+std::string StoredCard::callback_ref() const {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));
+  return std::move(*card.mutable_callback_ref());
+}
+
+void StoredCard::set_callback_ref(const std::string& ref) {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));
+  card.set_callback_ref(ref);
+  EKC_CHECK(card.SerializeToString(&submitted_));
+}
+
+v1::Classification StoredCard::classification() const {
+  v1::ContactCard card;
+  EKC_CHECK(card.ParseFromString(submitted_));
+  return std::move(*card.mutable_classification());
+}
+
 bool Contact::IsRefusedBy(const OperatorId& op, int64_t now_unix_ms) const {
   for (const Refusal& r : refusals) {
     if (r.operator_id == op && r.until_unix_ms > now_unix_ms) return true;
@@ -120,9 +159,11 @@ const Queue* RouterState::FindQueue(std::string_view name) const {
 }
 
 std::optional<ContactId> RouterState::FindByIdempotencyKey(const std::string& key) const {
-  auto it = idempotency_keys_.find(key);
-  if (it == idempotency_keys_.end()) return std::nullopt;
-  return ContactId(it->second);
+  auto [it, end] = idempotency_index_.equal_range(StableHash64(key));
+  for (; it != end; ++it) {
+    if (contacts_.at(it->second).idempotency_key == key) return ContactId(it->second);
+  }
+  return std::nullopt;
 }
 
 const ReadySet* RouterState::ready_with_skill(const std::string& skill) const {
@@ -278,6 +319,7 @@ void RouterState::EnterLine(const Contact& c) {
   Queue& q = MutableQueue(c.queue());
   EKC_CHECK(q.line.insert(c.Place()).second);
   ++q.waiting_by_priority[static_cast<size_t>(c.priority())];
+  ++q.line_skill_sets[c.required_skills];
 }
 
 void RouterState::LeaveLine(const Contact& c) {
@@ -286,6 +328,9 @@ void RouterState::LeaveLine(const Contact& c) {
   uint32_t& count = q.waiting_by_priority[static_cast<size_t>(c.priority())];
   EKC_CHECK(count > 0);
   --count;
+  auto skills = q.line_skill_sets.find(c.required_skills);
+  EKC_CHECK(skills != q.line_skill_sets.end() && skills->second > 0);
+  if (--skills->second == 0) q.line_skill_sets.erase(skills);
 }
 
 void RouterState::SetEscalationTimer(Contact& c, int64_t next_unix_ms) {
@@ -365,13 +410,13 @@ void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
   const uint64_t id = e.contact_id();
   EKC_CHECK(id != 0 && r.contact().contact_id() == id);
   EKC_CHECK_MSG(!contacts_.contains(id), fmt::format("contact {} received twice", id).c_str());
-  EKC_CHECK(!r.idempotency_key().empty() && !idempotency_keys_.contains(r.idempotency_key()));
+  EKC_CHECK(!r.idempotency_key().empty() && !FindByIdempotencyKey(r.idempotency_key()));
   Contact c;
   c.id = ContactId(id);
-  c.card = r.contact();
+  c.card = StoredCard(r.contact());
   c.idempotency_key = r.idempotency_key();
   c.request_fingerprint = r.request_fingerprint();
-  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.required_skills = skill_sets_.Intern(r.required_skills());
   c.initial_position = r.position();
   c.initial_estimated_wait_s = r.estimated_wait_s();
   c.enqueued_unix_ms = e.time_unix_ms();
@@ -382,7 +427,7 @@ void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
   c.place_rank = place.rank;
   c.place_time_unix_ms = place.time_unix_ms;
   EnterLine(c);
-  idempotency_keys_.emplace(c.idempotency_key, id);
+  idempotency_index_.emplace(StableHash64(c.idempotency_key), id);
   Contact& stored = contacts_.emplace(id, std::move(c)).first->second;
   SetEscalationTimer(stored, r.next_escalation_unix_ms());
   next_contact_id_ = std::max(next_contact_id_, id + 1);
@@ -602,7 +647,7 @@ void RouterState::ApplyContactOverflowed(const v1::EventRecord& e) {
   EKC_CHECK(c.InLine() && c.queue() == r.from_queue());
   LeaveLine(c);
   c.card.set_queue(r.to_queue());
-  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.required_skills = skill_sets_.Intern(r.required_skills());
   c.service_level_threshold_s = r.service_level_threshold_s();
   c.place_rank = r.place().rank();
   c.place_time_unix_ms = r.place().time_unix_ms();
@@ -632,7 +677,7 @@ void RouterState::ApplyContactTransferred(const v1::EventRecord& e) {
   c.state = v1::CONTACT_STATE_QUEUED;
   c.operator_id = OperatorId();
   c.card.set_queue(r.to_queue());
-  c.required_skills.assign(r.required_skills().begin(), r.required_skills().end());
+  c.required_skills = skill_sets_.Intern(r.required_skills());
   c.place_rank = r.place().rank();
   c.place_time_unix_ms = r.place().time_unix_ms();
   c.enqueued_unix_ms = e.time_unix_ms();
@@ -671,7 +716,7 @@ void RouterState::ApplyQueuePauseChanged(const v1::EventRecord& e) {
 namespace {
 
 void ContactToProto(const Contact& c, v1::ContactSnapshot* out) {
-  *out->mutable_card() = c.card;
+  *out->mutable_card() = c.card.ToProto();
   out->set_state(c.state);
   out->set_idempotency_key(c.idempotency_key);
   out->set_request_fingerprint(c.request_fingerprint);
@@ -704,11 +749,10 @@ void ContactToProto(const Contact& c, v1::ContactSnapshot* out) {
 Contact ContactFromProto(const v1::ContactSnapshot& cs) {
   Contact c;
   c.id = ContactId(cs.card().contact_id());
-  c.card = cs.card();
+  c.card = StoredCard(cs.card());
   c.state = cs.state();
   c.idempotency_key = cs.idempotency_key();
   c.request_fingerprint = cs.request_fingerprint();
-  c.required_skills.assign(cs.required_skills().begin(), cs.required_skills().end());
   c.initial_position = cs.initial_position();
   c.initial_estimated_wait_s = cs.initial_estimated_wait_s();
   c.enqueued_unix_ms = cs.enqueued_unix_ms();
@@ -829,8 +873,9 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
       return absl::DataLossError(fmt::format("snapshot: contact {} is out of range or twice", id));
     }
     Contact c = ContactFromProto(cs);
+    c.required_skills = state.skill_sets_.Intern(cs.required_skills());
     if (c.priority() < v1::PRIORITY_LOW || c.priority() > v1::PRIORITY_URGENT ||
-        c.queue().empty() || !state.idempotency_keys_.emplace(c.idempotency_key, id).second) {
+        c.queue().empty() || state.FindByIdempotencyKey(c.idempotency_key)) {
       return absl::DataLossError(
           fmt::format("snapshot: contact {} has no valid priority, queue or key", id));
     }
@@ -844,6 +889,7 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
           Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, id, c.operator_id.value()});
     }
     Contact& stored = state.contacts_.emplace(id, std::move(c)).first->second;
+    state.idempotency_index_.emplace(StableHash64(stored.idempotency_key), id);
     state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
     state.Reserve(stored, OperatorId(cs.reserved_for()));
   }

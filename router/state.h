@@ -17,9 +17,11 @@
 //
 // Thread: one — the core thread in ekcd, or the caller's in tools and tests.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,24 +55,124 @@ struct LinePlace {
 // Refusals remembered per contact, at most; the oldest expiring goes first.
 inline constexpr size_t kRefusalsPerContactMax = 32;
 
+// A contact's card as submitted, kept compact. Routing reads a few of its fields on every offer,
+// and two of them change as the contact moves (queue, priority): those stand alone.
+// The rest — the text, citizen ref, IVR choice, attributes and classification, which only people
+// read — stays in its wire form, so that a waiting contact costs one allocation for its card
+// rather than a dozen parsed strings and messages. `ToProto` gives the card as a message again.
+class StoredCard {
+ public:
+  StoredCard() = default;
+  explicit StoredCard(const ekc::v1::ContactCard& card);
+
+  // The card as submitted, with the queue, priority and callback ref it has now.
+  ekc::v1::ContactCard ToProto() const;
+  // Parsed from the wire form on each call.
+  ekc::v1::Classification classification() const;
+
+  ekc::v1::Channel channel() const { return channel_; }
+  ekc::v1::Priority priority() const { return priority_; }
+  const std::string& queue() const { return queue_; }
+  const std::string& region() const { return region_; }
+  const std::string& office() const { return office_; }
+  // Parsed from the wire form on each call.
+  std::string callback_ref() const;
+
+  void set_priority(ekc::v1::Priority priority) { priority_ = priority; }
+  void set_queue(std::string queue) { queue_ = std::move(queue); }
+  // Rewrites the wire form: a rare change (the citizen asks to be called back).
+  void set_callback_ref(const std::string& ref);
+
+ private:
+  ekc::v1::Channel channel_ = ekc::v1::CHANNEL_UNSPECIFIED;
+  ekc::v1::Priority priority_ = ekc::v1::PRIORITY_UNSPECIFIED;
+  std::string queue_;
+  std::string region_;
+  std::string office_;
+  std::string submitted_;  // the serialized ContactCard: as received, with its callback ref now
+};
+
+// The skills a contact needs: one immutable list shared by every contact that needs the same skills
+// (most of a line), so that a contact holds a pointer rather than a vector of strings of its own.
+// Copies of a state share them too. Reads as a `const std::vector<std::string>&`.
+class SkillSet {
+ public:
+  using value_type = std::string;
+  using const_iterator = std::vector<std::string>::const_iterator;
+  using iterator = const_iterator;
+
+  SkillSet() = default;
+  const std::vector<std::string>& names() const { return names_ != nullptr ? *names_ : kNone; }
+  operator const std::vector<std::string>&() const { return names(); }  // NOLINT: reads as one
+  const_iterator begin() const { return names().begin(); }
+  const_iterator end() const { return names().end(); }
+  bool empty() const { return names().empty(); }
+  size_t size() const { return names().size(); }
+  friend bool operator==(const SkillSet& a, const std::vector<std::string>& b) {
+    return a.names() == b;
+  }
+
+ private:
+  friend class SkillSets;
+  explicit SkillSet(std::shared_ptr<const std::vector<std::string>> names)
+      : names_(std::move(names)) {}
+  static inline const std::vector<std::string> kNone;
+  std::shared_ptr<const std::vector<std::string>> names_;
+};
+
+// The distinct skill sets in use, each held once. Sets no contact holds any more are let go once
+// more than `kSkillSetsKeptMax` are kept.
+class SkillSets {
+ public:
+  template <typename Range>
+  SkillSet Intern(const Range& skills);
+
+ private:
+  static constexpr size_t kSkillSetsKeptMax = 256;
+  struct RangeLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    }
+  };
+  std::map<std::vector<std::string>, std::shared_ptr<const std::vector<std::string>>, RangeLess>
+      sets_;
+};
+
+template <typename Range>
+SkillSet SkillSets::Intern(const Range& skills) {
+  if (skills.begin() == skills.end()) return SkillSet();
+  if (auto it = sets_.find(skills); it != sets_.end()) return SkillSet(it->second);
+  if (sets_.size() >= kSkillSetsKeptMax) {
+    std::erase_if(sets_, [](const auto& entry) { return entry.second.use_count() == 1; });
+  }
+  std::vector<std::string> names(skills.begin(), skills.end());
+  auto shared = std::make_shared<const std::vector<std::string>>(names);
+  sets_.emplace(std::move(names), shared);
+  return SkillSet(std::move(shared));
+}
+
 struct Contact {
+  // (Members are in an order that leaves no padding: a state holds one per contact ever received.)
   ContactId id;
-  ekc::v1::ContactCard card;  // as submitted: channel, text, classification, priority, queue
+  StoredCard card;  // as submitted: channel, text, classification, priority, queue
   ekc::v1::ContactState state = ekc::v1::CONTACT_STATE_QUEUED;
+  bool callback = false;  // the citizen waits for a call back
   std::string idempotency_key;
   uint64_t request_fingerprint = 0;
-  std::vector<std::string> required_skills;
+  SkillSet required_skills;
   uint32_t initial_position = 0;          // the answer given at submission
   uint32_t initial_estimated_wait_s = 0;  // the answer given at submission
   int64_t enqueued_unix_ms = 0;           // when it joined its current queue
   int place_rank = 0;                     // its place in line (with place_time and the id)
-  int64_t place_time_unix_ms = 0;
   uint32_t escalation_step = 0;
+  int64_t place_time_unix_ms = 0;
   int64_t next_escalation_unix_ms = 0;  // 0: no further step
   uint32_t service_level_threshold_s = 0;
+  uint32_t offers = 0;
   OperatorId operator_id;   // offered to / connected to / wrapping up with
   OperatorId reserved_for;  // only this operator may take it (a transfer or a reassignment)
-  bool callback = false;    // the citizen waits for a call back
   int64_t offer_deadline_unix_ms = 0;
   int64_t connected_unix_ms = 0;
   int64_t wrap_up_until_unix_ms = 0;
@@ -79,7 +181,6 @@ struct Contact {
   std::string notes;
   std::string end_reason;
   std::vector<Refusal> refusals;
-  uint32_t offers = 0;
 
   ekc::v1::Priority priority() const { return card.priority(); }
   const std::string& queue() const { return card.queue(); }
@@ -133,6 +234,9 @@ struct Queue {
   std::string name;
   std::set<LinePlace> line;  // QUEUED and CALLBACK contacts, in order of service
   std::array<uint32_t, 5> waiting_by_priority{};  // indexed by ekc::v1::Priority
+  // The skill sets the contacts in line need, with how many need each: a free operator who has
+  // none of them skips the line without walking it (dispatch).
+  std::map<std::vector<std::string>, uint32_t> line_skill_sets;
   bool paused = false;
   uint64_t completed = 0;
   int64_t handle_ms_total = 0;
@@ -248,7 +352,8 @@ class RouterState {
   int64_t last_time_unix_ms_ = 0;
   uint64_t next_contact_id_ = 1;
   std::unordered_map<uint64_t, Contact> contacts_;
-  std::unordered_map<std::string, uint64_t> idempotency_keys_;
+  // Contacts by a stable hash of their idempotency key (the key itself lives in the contact once).
+  std::unordered_multimap<uint64_t, uint64_t> idempotency_index_;
   std::map<OperatorId, Operator> operators_;
   std::map<std::string, Queue, std::less<>> queues_;
   ReadySet ready_;
@@ -258,6 +363,7 @@ class RouterState {
   std::map<std::string, uint32_t> logged_in_by_skill_;
   uint32_t logged_in_ = 0;
   std::set<Timer> timers_;
+  SkillSets skill_sets_;
   Statistics statistics_;
   // Refusal expiries (time, contact): they produce no event, only a wake-up to offer again.
   std::set<std::pair<int64_t, uint64_t>> refusal_expiries_;

@@ -55,8 +55,14 @@ double OperatorTally::Occupancy(int64_t now_unix_ms) const {
   return Ratio(static_cast<double>(busy), static_cast<double>(logged_in), 0.0);
 }
 
+uint32_t Statistics::Intern(const std::string& name) {
+  auto [it, added] = name_numbers_.try_emplace(name, static_cast<uint32_t>(names_.size()));
+  if (added) names_.push_back(name);
+  return it->second;
+}
+
 WaitTally* Statistics::TallyOf(const Tracked& t) {
-  auto q = queues_.find(t.queue);
+  auto q = queues_.find(names_[t.queue]);
   if (q == queues_.end()) return nullptr;
   auto it = q->second.find(t.interval);
   return it == q->second.end() ? nullptr : &it->second;  // nullptr: the interval was dropped
@@ -65,7 +71,8 @@ WaitTally* Statistics::TallyOf(const Tracked& t) {
 void Statistics::Arrive(uint64_t contact, const std::string& queue, int64_t now,
                         int64_t threshold_ms, int64_t short_abandon_ms) {
   if (now < options_.measure_from_unix_ms) return;
-  Tracked t{.queue = queue,
+  Tracked t{.queue = Intern(queue),
+            .operator_id = Intern(""),
             .interval = IntervalStart(now, options_.interval_ms),
             .arrived_unix_ms = now,
             .threshold_ms = threshold_ms,
@@ -151,7 +158,7 @@ void Statistics::Observe(const v1::EventRecord& e) {
       if (!t.wait_ended) EndWait(t, now - t.arrived_unix_ms, /*answered=*/true, false);
       t.wait_ended = true;
       t.connected_unix_ms = now;
-      t.operator_id = e.operator_id();
+      t.operator_id = Intern(e.operator_id());
       break;
     case v1::EventRecord::kContactTransferred:
       // The handing-over operator's part; the contact's handle time starts again with the next one.
@@ -281,13 +288,13 @@ v1::StatisticsSnapshot Statistics::ToSnapshot() const {
     const Tracked& t = tracked_.at(id);
     v1::TrackedContactSnapshot* out = s.add_tracked();
     out->set_contact_id(id);
-    out->set_queue(t.queue);
+    out->set_queue(names_[t.queue]);
     out->set_interval_start_unix_ms(t.interval);
     out->set_arrived_unix_ms(t.arrived_unix_ms);
     out->set_threshold_ms(t.threshold_ms);
     out->set_short_abandon_ms(t.short_abandon_ms);
     out->set_connected_unix_ms(t.connected_unix_ms);
-    out->set_operator_id(t.operator_id);
+    out->set_operator_id(names_[t.operator_id]);
     out->set_wait_ended(t.wait_ended);
   }
   return s;
@@ -319,13 +326,13 @@ absl::StatusOr<Statistics> Statistics::FromSnapshot(const v1::StatisticsSnapshot
                       .busy_ms_total = o.busy_ms_total()};
   }
   for (const auto& t : s.tracked()) {
-    stats.tracked_[t.contact_id()] = Tracked{.queue = t.queue(),
+    stats.tracked_[t.contact_id()] = Tracked{.queue = stats.Intern(t.queue()),
+                                             .operator_id = stats.Intern(t.operator_id()),
                                              .interval = t.interval_start_unix_ms(),
                                              .arrived_unix_ms = t.arrived_unix_ms(),
                                              .threshold_ms = t.threshold_ms(),
                                              .short_abandon_ms = t.short_abandon_ms(),
                                              .connected_unix_ms = t.connected_unix_ms(),
-                                             .operator_id = t.operator_id(),
                                              .wait_ended = t.wait_ended()};
   }
   return stats;

@@ -28,6 +28,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ekc/v1/events.pb.h"
@@ -108,13 +109,13 @@ class Statistics {
  private:
   // A contact between arrival and completion.
   struct Tracked {
-    std::string queue;
+    uint32_t queue = 0;           // an interned name (`names_`)
+    uint32_t operator_id = 0;     // an interned name; "" while not connected
     int64_t interval = 0;         // start of its arrival interval
     int64_t arrived_unix_ms = 0;  // when its current wait started
     int64_t threshold_ms = 0;
     int64_t short_abandon_ms = 0;
     int64_t connected_unix_ms = 0;  // 0 while not connected to an operator
-    std::string operator_id;
     bool wait_ended = false;  // answered, moved on or a callback: a later connect is not an answer
   };
 
@@ -123,11 +124,16 @@ class Statistics {
               int64_t short_abandon_ms);
   void EndWait(Tracked& t, int64_t wait_ms, bool answered, bool abandoned);
   void OnOperatorEvent(const ekc::v1::EventRecord& e);
+  // The number of a queue or operator name, given on first sight; a tracked contact holds numbers
+  // rather than two strings of its own.
+  uint32_t Intern(const std::string& name);
 
   StatisticsOptions options_;
   std::map<std::string, std::map<int64_t, WaitTally>> queues_;  // queue → interval start → tally
   std::map<std::string, OperatorTally> operators_;
   std::unordered_map<uint64_t, Tracked> tracked_;
+  std::vector<std::string> names_;  // by number
+  std::unordered_map<std::string, uint32_t> name_numbers_;
 };
 
 }  // namespace ekc::router

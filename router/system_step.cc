@@ -72,17 +72,17 @@ std::vector<v1::EventRecord> Escalate(const RouterConfig& config, const Contact&
   const QueueConfig& q = QueueSettings(config, c.queue());
   const uint32_t next = c.escalation_step + 1;
   if (next >= q.escalation.size())
-    return {events::Escalated(c, c.escalation_step, 0, "")};  // config shrank
+    return internal::One(events::Escalated(c, c.escalation_step, 0, ""));  // config shrank
   const EscalationStep& step = q.escalation[next];
   const int64_t after_next =
       next + 1 < q.escalation.size() ? c.enqueued_unix_ms + q.escalation[next + 1].after_ms : 0;
   if (const QueueConfig* to = config.FindQueue(step.overflow_to); to != nullptr && c.InLine()) {
-    return {Overflow(config, c, *to, now, "escalation")};
+    return internal::One(Overflow(config, c, *to, now, "escalation"));
   }
   if (step.callback && c.state == v1::CONTACT_STATE_QUEUED) {
-    return {events::CallbackRequested(c, "", "escalation")};
+    return internal::One(events::CallbackRequested(c, "", "escalation"));
   }
-  return {events::Escalated(c, next, after_next, step.summary)};
+  return internal::One(events::Escalated(c, next, after_next, step.summary));
 }
 
 std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterConfig& config,
@@ -93,7 +93,7 @@ std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterCon
     case TimerKind::kWrapUpEnd: {
       const Contact* c = state.FindContact(ContactId(timer.contact));
       EKC_CHECK(c != nullptr && c->state == v1::CONTACT_STATE_WRAP_UP);
-      return {events::Completed(*c)};
+      return internal::One(events::Completed(*c));
     }
     case TimerKind::kGraceEnd:
       return GraceEnded(state, *state.FindOperator(OperatorId(timer.operator_id)), now);

@@ -1,13 +1,11 @@
-// The routing core's speed: decide + apply in a busy centre — N operators all working, W contacts waiting
-// across 50 queues — and the memory a waiting contact costs.
+// The routing core's speed: decide + apply in a busy centre — N operators all working, W contacts
+// waiting across 50 queues — and the memory a waiting contact costs.
 //
 //   build/tests/bench/bench_router --benchmark_counters_tabular=true
 //
 // Each iteration is one operator's cycle: Complete (the contact ends, the operator is free and is
-// offered the best waiting contact of their queues), Accept, and a new Submit that keeps the line as
-// long as it was. Events per second count every event the core emitted.
-
-#include <malloc.h>
+// offered the best waiting contact of their queues), Accept, and a new Submit that keeps the line
+// as long as it was. Events per second count every event the core emitted.
 
 #include <memory>
 #include <random>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include "base/check.h"
 #include "router/router.h"
@@ -52,9 +51,11 @@ class Centre {
     for (int i = 0; i < operators + waiting; ++i) Submit();
   }
 
-  // One operator's cycle; returns the events it took.
-  size_t Cycle() {
-    // The next operator in a conversation (bounded: a few may be free, finding nothing in their lines).
+  // One operator's cycle; returns the events it took. Not inlined, so that callgrind can count
+  // it alone (--toggle-collect='*Centre::Cycle*', docs/performance.md).
+  [[gnu::noinline]] size_t Cycle() {
+    // The next operator in a conversation (bounded: a few may be free, finding nothing in their
+    // lines).
     const Operator* op = nullptr;
     for (size_t tries = 0; tries < ids_.size() && op == nullptr; ++tries) {
       const Operator* candidate = router_.state().FindOperator(ids_[next_++ % ids_.size()]);
@@ -125,7 +126,8 @@ void BM_DecideApply(benchmark::State& bench) {
   size_t events = 0;
   for (auto _ : bench) events += centre.Cycle();
   bench.SetItemsProcessed(static_cast<int64_t>(events));
-  bench.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  bench.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   bench.counters["waiting"] = centre.state().WaitingCount();
 }
 BENCHMARK(BM_DecideApply)
@@ -136,13 +138,21 @@ BENCHMARK(BM_DecideApply)
     ->Args({1'000, 100'000})
     ->Unit(benchmark::kMicrosecond);
 
-// What a waiting contact costs: the heap grown by submitting them, per contact (text of ~200 bytes).
+// Bytes allocated: from the heap's arenas and, for large blocks such as hash tables' bucket
+// arrays, mapped on their own (which `uordblks` alone leaves out).
+size_t HeapInUse() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+// What a waiting contact costs: the heap grown by submitting them, per contact (text of ~200
+// bytes).
 void BM_MemoryPerWaitingContact(benchmark::State& bench) {
   const int waiting = static_cast<int>(bench.range(0));
   for (auto _ : bench) {
-    const size_t before = mallinfo2().uordblks;
+    const size_t before = HeapInUse();
     auto centre = std::make_unique<Centre>(0, waiting);
-    const size_t after = mallinfo2().uordblks;
+    const size_t after = HeapInUse();
     bench.counters["bytes_per_waiting_contact"] = static_cast<double>(after - before) / waiting;
     benchmark::DoNotOptimize(centre);
   }

@@ -30,6 +30,44 @@ TEST(Submit, QueuesContactInTheQueueOfItsSituation) {
   EXPECT_EQ(d.state().PositionOf(c), 1u);
 }
 
+TEST(StoredCard, GivesTheCardBackAsReceivedWithItsQueuePriorityAndCallbackRefNow) {
+  v1::ContactCard card;
+  card.set_contact_id(7);
+  card.set_channel(v1::CHANNEL_CHAT);
+  card.set_citizen_ref("c-1");
+  card.set_region("77");
+  card.set_office("smfc-3");
+  card.set_text("Здравствуйте! Муж потерял работу.");
+  card.set_ivr_choice("2");
+  (*card.mutable_attributes())["lang"] = "ru";
+  card.mutable_classification()->add_situations()->set_code("job_loss");
+  card.set_priority(v1::PRIORITY_NORMAL);
+  card.set_queue("family");
+  card.set_received_unix_ms(1'700'000'000'000);
+
+  StoredCard stored(card);
+  EXPECT_EQ(stored.ToProto().SerializeAsString(), card.SerializeAsString());
+  EXPECT_EQ(stored.classification().situations(0).code(), "job_loss");
+  EXPECT_EQ(stored.region(), "77");
+  EXPECT_EQ(stored.office(), "smfc-3");
+
+  stored.set_queue("general");
+  stored.set_priority(v1::PRIORITY_HIGH);
+  stored.set_callback_ref("+7 900 000-00-00");
+  card.set_queue("general");
+  card.set_priority(v1::PRIORITY_HIGH);
+  card.set_callback_ref("+7 900 000-00-00");
+  EXPECT_EQ(stored.callback_ref(), "+7 900 000-00-00");
+  EXPECT_EQ(stored.ToProto().SerializeAsString(), card.SerializeAsString());
+}
+
+TEST(Submit, ContactsOfAQueueShareOneSkillSet) {
+  RouterDriver d;
+  d.Submit("k1", {"child_birth"});
+  d.Submit("k2", {"child_birth"});
+  EXPECT_EQ(&d.contact(1).required_skills.names(), &d.contact(2).required_skills.names());
+}
+
 TEST(Submit, NoSituationGoesToTheDefaultQueue) {
   RouterDriver d;
   d.Submit("k1");
