@@ -71,8 +71,9 @@ TEST_F(DashboardTest, TodayStartsAtTheGivenMidnight) {
   driver_.Login("a");
   driver_.Submit("k1");
   driver_.Accept("a", 1);
-  day_start_ = driver_.now_unix_ms + 1;  // everything so far happened "yesterday"
-  const v1::QueueStatus& general = Queue(Build(), "general");
+  day_start_ = driver_.now_unix_ms + 1;            // everything so far happened "yesterday"
+  const v1::DashboardSnapshot snapshot = Build();  // `general` points into it
+  const v1::QueueStatus& general = Queue(snapshot, "general");
   EXPECT_EQ(general.arrivals_today(), 0u);
   EXPECT_EQ(general.ended_today(), 0u);
 }

@@ -16,7 +16,7 @@ namespace ekc::testing {
 namespace {
 
 nlohmann::json RunJson(const std::vector<std::string>& argv) {
-  RunResult r = RunProgram(argv, std::chrono::seconds(240));
+  RunResult r = RunProgram(argv, std::chrono::seconds(EKC_SIMULATE_TIMEOUT_S));
   EXPECT_EQ(r.exit_status, 0) << r.output;
   const auto line = r.output.substr(0, r.output.find('\n'));
   return nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);

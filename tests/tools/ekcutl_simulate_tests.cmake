@@ -2,6 +2,14 @@
 add_executable(ekcutl_simulate_tests ${CMAKE_CURRENT_SOURCE_DIR}/ekcutl_simulate_test.cc)
 target_link_libraries(ekcutl_simulate_tests PRIVATE ekc_test_process nlohmann_json::nlohmann_json ekc_warnings
                                                     GTest::gtest GTest::gtest_main)
-target_compile_definitions(ekcutl_simulate_tests PRIVATE EKCUTL_PATH="$<TARGET_FILE:ekcutl>")
+# 200,000 simulated contacts take seconds in a release build and minutes under the sanitizers.
+if(EKC_SANITIZE)
+  set(EKC_SIMULATE_TIMEOUT_S 1200)
+else()
+  set(EKC_SIMULATE_TIMEOUT_S 240)
+endif()
+math(EXPR EKC_SIMULATE_CTEST_TIMEOUT_S "${EKC_SIMULATE_TIMEOUT_S} + 60")
+target_compile_definitions(ekcutl_simulate_tests PRIVATE EKCUTL_PATH="$<TARGET_FILE:ekcutl>"
+                                                         EKC_SIMULATE_TIMEOUT_S=${EKC_SIMULATE_TIMEOUT_S})
 add_dependencies(ekcutl_simulate_tests ekcutl)
-gtest_discover_tests(ekcutl_simulate_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "router" TIMEOUT 300)
+gtest_discover_tests(ekcutl_simulate_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "router" TIMEOUT ${EKC_SIMULATE_CTEST_TIMEOUT_S})
