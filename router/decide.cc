@@ -36,6 +36,17 @@ absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, Contact
   return c;
 }
 
+absl::StatusOr<const Contact*> ConnectedContact(const RouterState& state,
+                                                const OperatorId& operator_id, ContactId id,
+                                                std::string_view command) {
+  const Contact* c = state.FindContact(id);
+  if (c == nullptr || c->operator_id != operator_id || c->state != v1::CONTACT_STATE_CONNECTED) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{}.contact_id: operator {} is not connected to contact {}", command, operator_id, id));
+  }
+  return c;
+}
+
 void FinishWrapUps(const RouterState& state, const Operator& op,
                    std::vector<v1::EventRecord>& out) {
   for (ContactId id : op.active) {

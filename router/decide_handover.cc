@@ -33,13 +33,9 @@ Decision DecideTransfer(const RouterState& state, const RouterConfig& config,
                         const command::Transfer& cmd, int64_t now) {
   auto op = LoggedInOperator(state, cmd.operator_id);
   if (!op.ok()) return Refuse(op.status());
-  const Contact* c = state.FindContact(cmd.contact);
-  if (c == nullptr || c->operator_id != cmd.operator_id ||
-      c->state != v1::CONTACT_STATE_CONNECTED) {
-    return Refuse(absl::FailedPreconditionError(
-        fmt::format("transfer.contact_id: operator {} is not connected to contact {}",
-                    cmd.operator_id, cmd.contact)));
-  }
+  auto connected = ConnectedContact(state, cmd.operator_id, cmd.contact, "transfer");
+  if (!connected.ok()) return Refuse(connected.status());
+  const Contact* c = *connected;
   const std::string& to_queue = cmd.to_queue.empty() ? c->queue() : cmd.to_queue;
   const QueueConfig* queue = config.FindQueue(to_queue);
   if (queue == nullptr) {

@@ -28,6 +28,11 @@ absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const
 // The contact, if it exists; NOT_FOUND naming `field` otherwise.
 absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id,
                                                std::string_view field);
+// The contact `operator_id` is connected to (CONNECTED, theirs); FAILED_PRECONDITION naming
+// `command`.contact_id otherwise.
+absl::StatusOr<const Contact*> ConnectedContact(const RouterState& state,
+                                                const OperatorId& operator_id, ContactId id,
+                                                std::string_view command);
 
 // Events that end the operator's wrap-ups now: their contacts are completed.
 void FinishWrapUps(const RouterState& state, const Operator& op,

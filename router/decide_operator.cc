@@ -131,13 +131,9 @@ Decision DecideComplete(const RouterState& state, const RouterConfig& config,
                         const command::Complete& cmd, int64_t now) {
   auto op = LoggedInOperator(state, cmd.operator_id);
   if (!op.ok()) return Refuse(op.status());
-  const Contact* c = state.FindContact(cmd.contact);
-  if (c == nullptr || c->operator_id != cmd.operator_id ||
-      c->state != v1::CONTACT_STATE_CONNECTED) {
-    return Refuse(absl::FailedPreconditionError(
-        fmt::format("complete.contact_id: operator {} is not connected to contact {}",
-                    cmd.operator_id, cmd.contact)));
-  }
+  auto connected = ConnectedContact(state, cmd.operator_id, cmd.contact, "complete");
+  if (!connected.ok()) return Refuse(connected.status());
+  const Contact* c = *connected;
   const QueueConfig& queue = QueueSettings(config, c->queue());
   // The wrap-up ends with its timer (DecideSystemStep), at once when the queue's wrap-up is zero.
   return EmitOne(
