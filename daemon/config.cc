@@ -165,7 +165,7 @@ std::string ParseLogLevel(const Reader& r, const YAML::Node& v) {
 void ParseRouting(const Reader& r, const YAML::Node& v, router::RouterConfig& routing) {
   r.ForEachKey(v, "routing",
                {"default_queue", "urgent_queue", "operator_grace_s", "not_responding_after_misses",
-                "priority_aging_s", "chat_during_voice"},
+                "priority_aging_s", "chat_during_voice", "keep_ended_contacts_s"},
                [&](const std::string& k, const YAML::Node& x) {
                  if (k == "default_queue") routing.default_queue = r.String(x, k);
                  if (k == "urgent_queue") routing.urgent_queue = r.String(x, k);
@@ -178,6 +178,8 @@ void ParseRouting(const Reader& r, const YAML::Node& v, router::RouterConfig& ro
                  if (k == "priority_aging_s")
                    routing.priority_aging_ms = 1000 * r.Integer(x, k, 0, kSecondsMax);
                  if (k == "chat_during_voice") routing.chat_during_voice = r.Bool(x, k);
+                 if (k == "keep_ended_contacts_s")
+                   routing.keep_ended_contacts_ms = 1000 * r.Integer(x, k, 1, 30 * kSecondsMax);
                });
 }
 

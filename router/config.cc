@@ -151,6 +151,8 @@ absl::Status ValidateRouterConfig(const RouterConfig& config) {
   }
   if (config.operator_grace_ms < 0)
     return absl::InvalidArgumentError("operator_grace_s: must be >= 0");
+  if (config.keep_ended_contacts_ms < 1000)
+    return absl::InvalidArgumentError("keep_ended_contacts_s: must be >= 1");
   return absl::OkStatus();
 }
 

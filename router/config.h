@@ -76,6 +76,10 @@ struct RouterConfig {
   int64_t priority_aging_ms = 0;
   // May an operator in a voice conversation get chats (or portal, messenger contacts)?
   bool chat_during_voice = false;
+  // How long a contact stays in the routing state after it ended (completed or abandoned): its
+  // status can be asked for and its idempotency key answers retries for this long. Then the core
+  // forgets it (ContactsForgotten), in batches about every 1/24 of this time; the log keeps it.
+  int64_t keep_ended_contacts_ms = int64_t{24} * 3600 * 1000;
 
   const QueueConfig* FindQueue(std::string_view name) const;
   // The queue a contact with these situations (best first) and urgency joins.

@@ -32,6 +32,12 @@ absl::StatusOr<const Operator*> LoggedInOperator(const RouterState& state, const
 absl::StatusOr<const Contact*> ExistingContact(const RouterState& state, ContactId id,
                                                std::string_view field) {
   const Contact* c = state.FindContact(id);
+  if (c == nullptr && id.value() != 0 && id.value() < state.next_contact_id().value()) {
+    return absl::NotFoundError(
+        fmt::format("{}: contact {} ended more than routing.keep_ended_contacts_s ago and is no "
+                    "longer kept (its history is in the log)",
+                    field, id));
+  }
   if (c == nullptr) return absl::NotFoundError(fmt::format("{}: no contact {}", field, id));
   return c;
 }

@@ -144,4 +144,12 @@ v1::EventRecord QueuePauseChanged(const std::string& queue, bool paused, std::st
   return e;
 }
 
+v1::EventRecord ContactsForgotten(int64_t ended_before_unix_ms, uint32_t count) {
+  v1::EventRecord e;
+  v1::ContactsForgotten* body = e.mutable_contacts_forgotten();
+  body->set_ended_before_unix_ms(ended_before_unix_ms);
+  body->set_count(count);
+  return e;
+}
+
 }  // namespace ekc::router::events

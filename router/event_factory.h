@@ -36,4 +36,7 @@ ekc::v1::EventRecord PriorityChanged(const Contact& c, ekc::v1::Priority priorit
                                      const LinePlace& place, std::string note);
 ekc::v1::EventRecord QueuePauseChanged(const std::string& queue, bool paused, std::string note);
 
+// The contacts that ended before `ended_before_unix_ms` (there are `count`) leave the state.
+ekc::v1::EventRecord ContactsForgotten(int64_t ended_before_unix_ms, uint32_t count);
+
 }  // namespace ekc::router::events

@@ -1,6 +1,7 @@
 #include "router/invariants.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -129,9 +130,21 @@ absl::Status CheckOperator(const RouterState& state, const Operator& op) {
 
 absl::Status CheckInvariants(const RouterState& state) {
   size_t in_line = 0;
+  size_t ended = 0;
+  int64_t oldest_ended = 0;
   for (const auto& [id, c] : state.contacts()) {
     if (absl::Status s = CheckContact(state, c); !s.ok()) return s;
     if (c.InLine()) ++in_line;
+    if (c.state == v1::CONTACT_STATE_COMPLETED || c.state == v1::CONTACT_STATE_ABANDONED) {
+      ++ended;
+      if (oldest_ended == 0 || c.ended_unix_ms < oldest_ended) oldest_ended = c.ended_unix_ms;
+    }
+  }
+  // Every ended contact waits to be forgotten, the oldest first.
+  if (ended != state.EndedBefore(INT64_MAX) || oldest_ended != state.OldestEndedUnixMs()) {
+    return Broken(fmt::format("{} contacts ended (oldest at {}), {} wait to be forgotten (oldest at {})",
+                              ended, oldest_ended, state.EndedBefore(INT64_MAX),
+                              state.OldestEndedUnixMs()));
   }
   size_t lined = 0;
   for (const auto& [name, q] : state.queues()) {

@@ -289,6 +289,9 @@ void RouterState::Apply(const v1::EventRecord& e) {
     case v1::EventRecord::kQueuePauseChanged:
       ApplyQueuePauseChanged(e);
       break;
+    case v1::EventRecord::kContactsForgotten:
+      ApplyContactsForgotten(e);
+      break;
     case v1::EventRecord::EVENT_NOT_SET:
       EKC_CHECK_MSG(false, fmt::format("event {} has no body", e.sequence()).c_str());
   }
@@ -403,6 +406,17 @@ void RouterState::Refresh(Operator& op, int64_t now_unix_ms) {
 void RouterState::DropRefusals(Contact& c) {
   for (const Refusal& r : c.refusals) refusal_expiries_.erase({r.until_unix_ms, c.id.value()});
   c.refusals.clear();
+}
+
+void RouterState::End(Contact& c, v1::ContactState state, int64_t now_unix_ms) {
+  c.state = state;
+  c.ended_unix_ms = now_unix_ms;
+  ended_.insert({now_unix_ms, c.id.value()});
+}
+
+uint32_t RouterState::EndedBefore(int64_t unix_ms) const {
+  const auto end = ended_.lower_bound({unix_ms, 0});
+  return static_cast<uint32_t>(std::distance(ended_.begin(), end));
 }
 
 void RouterState::ApplyContactReceived(const v1::EventRecord& e) {
@@ -523,8 +537,7 @@ void RouterState::ApplyContactCompleted(const v1::EventRecord& e) {
   Operator& op = MutableOperator(e.operator_id());
   EKC_CHECK(c.state == v1::CONTACT_STATE_WRAP_UP && c.operator_id == op.id);
   timers_.erase(Timer{c.wrap_up_until_unix_ms, TimerKind::kWrapUpEnd, c.id.value(), op.id.value()});
-  c.state = v1::CONTACT_STATE_COMPLETED;
-  c.ended_unix_ms = e.time_unix_ms();
+  End(c, v1::CONTACT_STATE_COMPLETED, e.time_unix_ms());
   RemoveActive(op, c);
   Queue& q = MutableQueue(c.queue());
   const int64_t handle_ms = std::max<int64_t>(0, c.ended_unix_ms - c.connected_unix_ms);
@@ -544,8 +557,7 @@ void RouterState::ApplyContactAbandoned(const v1::EventRecord& e) {
   SetEscalationTimer(c, 0);
   DropRefusals(c);
   Reserve(c, OperatorId());
-  c.state = v1::CONTACT_STATE_ABANDONED;
-  c.ended_unix_ms = e.time_unix_ms();
+  End(c, v1::CONTACT_STATE_ABANDONED, e.time_unix_ms());
   c.end_reason = e.contact_abandoned().reason();
 }
 
@@ -709,6 +721,30 @@ void RouterState::ApplyContactReserved(const v1::EventRecord& e) {
 
 void RouterState::ApplyQueuePauseChanged(const v1::EventRecord& e) {
   MutableQueue(e.queue_pause_changed().queue()).paused = e.queue_pause_changed().paused();
+}
+
+void RouterState::ApplyContactsForgotten(const v1::EventRecord& e) {
+  const v1::ContactsForgotten& r = e.contacts_forgotten();
+  uint32_t forgotten = 0;
+  while (!ended_.empty() && ended_.begin()->first < r.ended_before_unix_ms()) {
+    const uint64_t id = ended_.begin()->second;
+    ended_.erase(ended_.begin());
+    Contact& c = MutableContact(id);
+    EKC_CHECK(c.state == v1::CONTACT_STATE_COMPLETED || c.state == v1::CONTACT_STATE_ABANDONED);
+    // Refusals and a reservation may outlive the conversation; nothing may point at it afterwards.
+    DropRefusals(c);
+    Reserve(c, OperatorId());
+    auto [it, end] = idempotency_index_.equal_range(StableHash64(c.idempotency_key));
+    while (it != end && it->second != id) ++it;
+    EKC_CHECK(it != end);
+    idempotency_index_.erase(it);
+    contacts_.erase(id);
+    ++forgotten;
+  }
+  EKC_CHECK_MSG(forgotten == r.count(),
+                fmt::format("event {} forgets {} contacts, but {} ended before {}", e.sequence(),
+                            r.count(), forgotten, r.ended_before_unix_ms())
+                    .c_str());
 }
 
 // ---- snapshot -----------------------------------------------------------------------------------
@@ -892,6 +928,9 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
     state.idempotency_index_.emplace(StableHash64(stored.idempotency_key), id);
     state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
     state.Reserve(stored, OperatorId(cs.reserved_for()));
+    if (stored.state == v1::CONTACT_STATE_COMPLETED || stored.state == v1::CONTACT_STATE_ABANDONED) {
+      state.ended_.insert({stored.ended_unix_ms, id});
+    }
   }
   for (const v1::OperatorSnapshot& o : snapshot.operators()) {
     auto [it, created] = state.operators_.try_emplace(OperatorId(o.operator_id()));

@@ -275,6 +275,10 @@ class RouterState {
   const Operator* FindOperator(const OperatorId& id) const;
   const Queue* FindQueue(std::string_view name) const;
   std::optional<ContactId> FindByIdempotencyKey(const std::string& key) const;
+  // When the contact that ended (completed or abandoned) longest ago ended; 0 when none is kept.
+  int64_t OldestEndedUnixMs() const { return ended_.empty() ? 0 : ended_.begin()->first; }
+  // How many ended contacts are kept and ended strictly before `unix_ms`.
+  uint32_t EndedBefore(int64_t unix_ms) const;
 
   const std::unordered_map<uint64_t, Contact>& contacts() const { return contacts_; }
   const std::map<OperatorId, Operator>& operators() const { return operators_; }
@@ -331,6 +335,7 @@ class RouterState {
   void ApplyContactPriorityChanged(const ekc::v1::EventRecord& e);
   void ApplyContactReserved(const ekc::v1::EventRecord& e);
   void ApplyQueuePauseChanged(const ekc::v1::EventRecord& e);
+  void ApplyContactsForgotten(const ekc::v1::EventRecord& e);
 
   Contact& MutableContact(uint64_t id);
   Operator& MutableOperator(const std::string& id);
@@ -345,6 +350,8 @@ class RouterState {
   // fields; call after every change to an operator.
   void Refresh(Operator& op, int64_t now_unix_ms);
   void DropRefusals(Contact& c);
+  // The contact completed or was abandoned now: it waits in `ended_` to be forgotten.
+  void End(Contact& c, ekc::v1::ContactState state, int64_t now_unix_ms);
   // Counts the operator in (+1) or out (-1) of the staffing of their skills.
   void CountStaffing(const Operator& op, int delta);
 
@@ -367,6 +374,8 @@ class RouterState {
   Statistics statistics_;
   // Refusal expiries (time, contact): they produce no event, only a wake-up to offer again.
   std::set<std::pair<int64_t, uint64_t>> refusal_expiries_;
+  // Ended contacts by (ended time, id): the oldest are forgotten first (ContactsForgotten).
+  std::set<std::pair<int64_t, uint64_t>> ended_;
 };
 
 // The place in line of a contact of this priority that joins at `joined_unix_ms`: urgent contacts

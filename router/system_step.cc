@@ -1,5 +1,7 @@
 // The core's own steps: timers that fall due, and offers of waiting contacts to free operators.
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -104,12 +106,27 @@ std::vector<v1::EventRecord> FireTimer(const RouterState& state, const RouterCon
   return {};
 }
 
+// Ended contacts kept longer than the config says are let go, in batches: once the oldest is
+// `kept / 24` past its time, everything that ended more than `kept` ago goes in one event.
+std::optional<v1::EventRecord> ForgetEnded(const RouterState& state, const RouterConfig& config,
+                                           int64_t now) {
+  const int64_t oldest = state.OldestEndedUnixMs();
+  if (oldest == 0) return std::nullopt;
+  const int64_t kept = config.keep_ended_contacts_ms;
+  const int64_t before = now - kept;
+  if (oldest >= before - std::max<int64_t>(kept / 24, 1000)) return std::nullopt;
+  return events::ContactsForgotten(before, state.EndedBefore(before));
+}
+
 }  // namespace
 
 std::vector<v1::EventRecord> DecideSystemStep(const RouterState& state, const RouterConfig& config,
                                               int64_t now_unix_ms, DispatchHints& hints) {
   if (!state.timers().empty() && state.timers().begin()->at_unix_ms <= now_unix_ms) {
     return FireTimer(state, config, *state.timers().begin(), now_unix_ms);
+  }
+  if (std::optional<v1::EventRecord> forget = ForgetEnded(state, config, now_unix_ms)) {
+    return {std::move(*forget)};
   }
   if (std::optional<v1::EventRecord> offer = DispatchStep(state, config, now_unix_ms, hints)) {
     return {std::move(*offer)};

@@ -25,6 +25,7 @@ TEST(Config, MinimalFileGetsDefaults) {
   EXPECT_EQ(c->rules_path, "/etc/ekc/rules/default.yaml");  // relative to the config file
   EXPECT_EQ(c->routing.default_queue, "general");
   EXPECT_EQ(c->routing.queues[0].offer_timeout_ms, 20'000);
+  EXPECT_EQ(c->routing.keep_ended_contacts_ms, 86'400'000);  // a day
 }
 
 TEST(Config, TheShippedDefaultIsValid) {
@@ -55,6 +56,7 @@ routing:
   not_responding_after_misses: 2
   priority_aging_s: 120
   chat_during_voice: true
+  keep_ended_contacts_s: 7200
 queues:
   - name: general
   - name: family
@@ -71,6 +73,7 @@ queues:
   EXPECT_EQ(c->routing.not_responding_after_misses, 2u);
   EXPECT_EQ(c->routing.priority_aging_ms, 120'000);
   EXPECT_TRUE(c->routing.chat_during_voice);
+  EXPECT_EQ(c->routing.keep_ended_contacts_ms, 7'200'000);
   const router::QueueConfig& family = c->routing.queues[1];
   EXPECT_EQ(family.strategy, router::SelectionStrategy::kMostSkilled);
   EXPECT_EQ(family.overflow_when_full, "general");

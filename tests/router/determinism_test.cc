@@ -18,6 +18,14 @@ using testing::RouterDriver;
 constexpr int kCommandsPerRun = 600;
 constexpr int kRuns = 60;
 
+// A run covers a quarter of an hour or so: keep ended contacts two minutes, so that forgetting them
+// (ContactsForgotten) happens within the runs too.
+RouterConfig ForgetfulConfig() {
+  RouterConfig config = testing::TwoQueueConfig();
+  config.keep_ended_contacts_ms = 120'000;
+  return config;
+}
+
 // Drives a random but plausible day: contacts arrive, operators log in and out, accept, decline,
 // let offers time out, complete, lose their connection; time moves in random steps.
 void RandomWorkload(RouterDriver& d, uint32_t seed) {
@@ -77,11 +85,13 @@ void RandomWorkload(RouterDriver& d, uint32_t seed) {
 }
 
 TEST(Determinism, ReplayingTheEmittedEventsRebuildsTheSameState) {
+  uint64_t forgotten = 0;
   for (uint32_t seed = 1; seed <= kRuns; ++seed) {
-    RouterDriver live;
+    RouterDriver live(ForgetfulConfig());
     RandomWorkload(live, seed);
     ASSERT_FALSE(HasFailure()) << "seed " << seed;
-    Router replayed(testing::TwoQueueConfig());
+    for (const auto& e : live.log) forgotten += e.contacts_forgotten().count();
+    Router replayed(ForgetfulConfig());
     for (const auto& e : live.log) ASSERT_TRUE(replayed.Replay(e).ok()) << "seed " << seed;
     ASSERT_EQ(replayed.state().StateHash(), live.state().StateHash()) << "seed " << seed;
     ASSERT_EQ(replayed.state().ToSnapshot().SerializeAsString(),
@@ -89,17 +99,18 @@ TEST(Determinism, ReplayingTheEmittedEventsRebuildsTheSameState) {
         << "seed " << seed;
     ASSERT_TRUE(CheckInvariants(replayed.state()).ok()) << "seed " << seed;
   }
+  EXPECT_GT(forgotten, 0u) << "the runs should forget ended contacts too";
 }
 
 TEST(Snapshot, RestoringASnapshotThenReplayingTheRestEqualsTheLiveState) {
   for (uint32_t seed = 200; seed < 200 + kRuns / 2; ++seed) {
-    RouterDriver live;
+    RouterDriver live(ForgetfulConfig());
     RandomWorkload(live, seed);
     ASSERT_FALSE(HasFailure()) << "seed " << seed;
     // Cut the log at a point where the core was at rest (the end of a command): every event before
     // a command's first one. Any prefix that ends a command will do; take the middle one.
     const size_t cut = live.log.size() / 2;
-    Router head(testing::TwoQueueConfig());
+    Router head(ForgetfulConfig());
     size_t applied = 0;
     for (; applied < cut; ++applied) ASSERT_TRUE(head.Replay(live.log[applied]).ok());
     // Extend to the end of the command the cut fell into: events of one command share its time and
@@ -110,7 +121,7 @@ TEST(Snapshot, RestoringASnapshotThenReplayingTheRestEqualsTheLiveState) {
     auto restored = RouterState::FromSnapshot(head.state().ToSnapshot());
     ASSERT_TRUE(restored.ok()) << restored.status() << " seed " << seed;
     ASSERT_EQ(restored->StateHash(), head.state().StateHash()) << "seed " << seed;
-    Router tail(testing::TwoQueueConfig(), std::move(*restored));
+    Router tail(ForgetfulConfig(), std::move(*restored));
     for (; applied < live.log.size(); ++applied) ASSERT_TRUE(tail.Replay(live.log[applied]).ok());
     ASSERT_EQ(tail.state().StateHash(), live.state().StateHash()) << "seed " << seed;
     // The restored state keeps running: derived structures (lines, idle set, timers) were rebuilt.

@@ -533,5 +533,104 @@ TEST(Replay, RefusesAnEventThatDoesNotContinueTheSequence) {
   EXPECT_EQ(r.Replay(e).code(), absl::StatusCode::kDataLoss);
 }
 
+// ---- forgetting ended contacts ------------------------------------------------------------------
+
+constexpr int64_t kHour = 3'600'000;
+
+RouterConfig KeepEndedOneHour() {
+  RouterConfig config = testing::TwoQueueConfig();
+  config.keep_ended_contacts_ms = kHour;
+  return config;
+}
+
+uint32_t ForgottenIn(const ExecuteResult& r) {
+  uint32_t n = 0;
+  for (const auto& e : r.events) n += e.contacts_forgotten().count();
+  return n;
+}
+
+TEST(ContactsForgotten, EndedContactsLeaveTheStateOnceKeptLongEnough) {
+  RouterDriver d(KeepEndedOneHour());
+  d.Submit("k1");
+  d.Cancel(1);  // abandoned now
+  d.Submit("k2");
+  // Forgetting goes in batches: not before the oldest is a 24th of the keep time past it.
+  EXPECT_EQ(ForgottenIn(d.Advance(kHour + kHour / 24)), 0u);
+  EXPECT_NE(d.state().FindContact(ContactId(1)), nullptr);
+  ExecuteResult r = d.Advance(1);
+  ASSERT_EQ(ForgottenIn(r), 1u);
+  const v1::EventRecord& e = r.events.back();
+  EXPECT_EQ(e.contacts_forgotten().ended_before_unix_ms(), d.now_unix_ms - kHour);
+  EXPECT_EQ(e.contact_id(), 0u);
+  EXPECT_EQ(d.state().FindContact(ContactId(1)), nullptr);
+  EXPECT_EQ(d.state().OldestEndedUnixMs(), 0);
+  // The waiting contact stays however long it waits.
+  EXPECT_EQ(d.contact(2).state, v1::CONTACT_STATE_QUEUED);
+  EXPECT_EQ(ForgottenIn(d.Advance(10 * kHour)), 0u);
+  EXPECT_NE(d.state().FindContact(ContactId(2)), nullptr);
+}
+
+TEST(ContactsForgotten, CompletedContactsAreForgottenAndConnectedOnesKept) {
+  RouterDriver d(KeepEndedOneHour());
+  d.Login("op1");
+  d.Login("op2");
+  d.Submit("k1");
+  d.Submit("k2");
+  d.Accept(d.contact(1).operator_id.value(), 1);
+  d.Accept(d.contact(2).operator_id.value(), 2);
+  d.Complete(d.contact(1).operator_id.value(), 1);
+  d.Advance(60'000);  // wrap-up ends: contact 1 completed
+  ASSERT_EQ(d.contact(1).state, v1::CONTACT_STATE_COMPLETED);
+  EXPECT_EQ(ForgottenIn(d.Advance(2 * kHour)), 1u);
+  EXPECT_EQ(d.state().FindContact(ContactId(1)), nullptr);
+  EXPECT_EQ(d.contact(2).state, v1::CONTACT_STATE_CONNECTED);  // a long conversation is kept
+}
+
+TEST(ContactsForgotten, TheIdempotencyKeyOfAForgottenContactStartsANewContact) {
+  RouterDriver d(KeepEndedOneHour());
+  d.Submit("k1");
+  d.Cancel(1);
+  d.Advance(2 * kHour);
+  ASSERT_EQ(d.state().FindContact(ContactId(1)), nullptr);
+  EXPECT_FALSE(d.state().FindByIdempotencyKey("k1").has_value());
+  ExecuteResult again = d.Submit("k1");
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_FALSE(again.duplicate);
+  EXPECT_EQ(again.contact.value(), 2u);  // ids are never reused
+}
+
+TEST(ContactsForgotten, AskingForAForgottenContactIsNotFoundSayingItIsNoLongerKept) {
+  RouterDriver d(KeepEndedOneHour());
+  d.Submit("k1");
+  d.Cancel(1);
+  d.Advance(2 * kHour);
+  ExecuteResult r = d.Cancel(1);
+  EXPECT_EQ(r.status.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(r.status.message().find("no longer kept"), std::string::npos) << r.status;
+  const absl::Status unknown = d.Cancel(99).status;
+  EXPECT_NE(unknown.message().find("no contact 99"), std::string::npos) << unknown;
+}
+
+TEST(ContactsForgotten, ReplayAndSnapshotsGiveTheSameState) {
+  RouterDriver d(KeepEndedOneHour());
+  d.Login("op1");
+  for (int i = 0; i < 6; ++i) {
+    d.Submit("k" + std::to_string(i));
+    if (i % 2 == 0) d.Cancel(d.state().next_contact_id().value() - 1);
+    d.Advance(kHour / 2);
+  }
+  uint32_t forgotten = 0;
+  for (const auto& e : d.log) forgotten += e.contacts_forgotten().count();
+  ASSERT_GT(forgotten, 0u);
+  Router replayed(KeepEndedOneHour());
+  for (const auto& e : d.log) ASSERT_TRUE(replayed.Replay(e).ok());
+  EXPECT_EQ(replayed.state().StateHash(), d.state().StateHash());
+  absl::StatusOr<RouterState> restored = RouterState::FromSnapshot(d.state().ToSnapshot());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(restored->StateHash(), d.state().StateHash());
+  EXPECT_EQ(restored->OldestEndedUnixMs(), d.state().OldestEndedUnixMs());
+  EXPECT_TRUE(CheckInvariants(*restored).ok());
+}
+
 }  // namespace
 }  // namespace ekc::router
