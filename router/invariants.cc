@@ -142,9 +142,9 @@ absl::Status CheckInvariants(const RouterState& state) {
   }
   // Every ended contact waits to be forgotten, the oldest first.
   if (ended != state.EndedBefore(INT64_MAX) || oldest_ended != state.OldestEndedUnixMs()) {
-    return Broken(fmt::format("{} contacts ended (oldest at {}), {} wait to be forgotten (oldest at {})",
-                              ended, oldest_ended, state.EndedBefore(INT64_MAX),
-                              state.OldestEndedUnixMs()));
+    return Broken(
+        fmt::format("{} contacts ended (oldest at {}), {} wait to be forgotten (oldest at {})",
+                    ended, oldest_ended, state.EndedBefore(INT64_MAX), state.OldestEndedUnixMs()));
   }
   size_t lined = 0;
   for (const auto& [name, q] : state.queues()) {

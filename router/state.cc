@@ -928,7 +928,8 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
     state.idempotency_index_.emplace(StableHash64(stored.idempotency_key), id);
     state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
     state.Reserve(stored, OperatorId(cs.reserved_for()));
-    if (stored.state == v1::CONTACT_STATE_COMPLETED || stored.state == v1::CONTACT_STATE_ABANDONED) {
+    if (stored.state == v1::CONTACT_STATE_COMPLETED ||
+        stored.state == v1::CONTACT_STATE_ABANDONED) {
       state.ended_.insert({stored.ended_unix_ms, id});
     }
   }

@@ -3,7 +3,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace ekc::storage::crc32c {
 namespace {
@@ -40,9 +45,52 @@ constexpr Tables kTables = MakeTables();
 static_assert(kTables[0][1] == 0xF26B8303u);
 static_assert(kTables[0][128] == 0x82F63B78u);
 
+#if defined(__x86_64__)
+// Eight bytes per instruction; the instruction computes the same reflected CRC32C as the tables.
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, std::string_view data) {
+  const char* p = data.data();
+  const char* const end = p + data.size();
+  uint64_t state = ~crc;
+  while (end - p >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);  // unaligned, little-endian as the instruction wants
+    state = _mm_crc32_u64(state, word);
+    p += 8;
+  }
+  auto state32 = static_cast<uint32_t>(state);
+  while (p != end) {
+    state32 = _mm_crc32_u8(state32, static_cast<unsigned char>(*p));
+    ++p;
+  }
+  return ~state32;
+}
+
+// (A static initializer: cpu_init first, as GCC asks. Calls made before it runs see false and take
+// the portable path, which gives the same values.)
+const bool kHasSse42 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2") != 0;
+}();
+#endif
+
 }  // namespace
 
+bool HardwareAccelerated() {
+#if defined(__x86_64__)
+  return kHasSse42;
+#else
+  return false;
+#endif
+}
+
 uint32_t Extend(uint32_t crc, std::string_view data) {
+#if defined(__x86_64__)
+  if (kHasSse42) return ExtendSse42(crc, data);
+#endif
+  return ExtendPortable(crc, data);
+}
+
+uint32_t ExtendPortable(uint32_t crc, std::string_view data) {
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   const unsigned char* const end = p + data.size();
   uint32_t state = ~crc;

@@ -1,6 +1,7 @@
 #include "storage/event_log.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -897,6 +898,117 @@ absl::Status EventLog::DeleteEventsThrough(Sequence through) {
 
 absl::Status EventLog::ReadFrom(
     Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const {
+  return ReadRecords(from, [&](ekc::v1::EventRecord& record) { return visit(record); });
+}
+
+namespace {
+
+// Records go from the reading thread to the visiting one in batches; the batches (and the
+// records' memory in them) go round between the two, so that a long read allocates little.
+class ReadAheadBatches {
+ public:
+  static constexpr size_t kRecords = 512;
+  static constexpr size_t kBatches = 4;
+
+  struct Batch {
+    std::vector<ekc::v1::EventRecord> records = std::vector<ekc::v1::EventRecord>(kRecords);
+    size_t size = 0;
+  };
+
+  ReadAheadBatches() {
+    for (Batch& b : batches_) free_.push_back(&b);
+  }
+
+  // Reader: an empty batch to fill; nullptr once the visitor stopped.
+  Batch* TakeFree() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return stopped_ || !free_.empty(); });
+    if (stopped_) return nullptr;
+    Batch* b = free_.front();
+    free_.pop_front();
+    return b;
+  }
+  void PutFull(Batch* b) {
+    std::lock_guard<std::mutex> lock(mu_);
+    full_.push_back(b);
+    changed_.notify_all();
+  }
+  void Finish(absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    reader_status_ = std::move(status);
+    finished_ = true;
+    changed_.notify_all();
+  }
+
+  // Visitor: the next full batch; nullptr once the reader finished and every batch was taken.
+  Batch* TakeFull() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return finished_ || !full_.empty(); });
+    if (full_.empty()) return nullptr;
+    Batch* b = full_.front();
+    full_.pop_front();
+    return b;
+  }
+  void PutFree(Batch* b) {
+    b->size = 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(b);
+    changed_.notify_all();
+  }
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    changed_.notify_all();
+  }
+  absl::Status reader_status() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reader_status_;
+  }
+
+ private:
+  std::array<Batch, kBatches> batches_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Batch*> free_;
+  std::deque<Batch*> full_;
+  bool stopped_ = false;
+  bool finished_ = false;
+  absl::Status reader_status_;
+};
+
+}  // namespace
+
+absl::Status EventLog::ReadAheadFrom(
+    Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const {
+  ReadAheadBatches batches;
+  std::thread reader([&] {
+    ReadAheadBatches::Batch* batch = nullptr;
+    absl::Status status = ReadRecords(from, [&](ekc::v1::EventRecord& record) {
+      if (batch == nullptr && (batch = batches.TakeFree()) == nullptr) {
+        return absl::CancelledError("the visitor stopped");
+      }
+      batch->records[batch->size++].Swap(&record);
+      if (batch->size == ReadAheadBatches::kRecords) batches.PutFull(std::exchange(batch, nullptr));
+      return absl::OkStatus();
+    });
+    if (batch != nullptr) batches.PutFull(batch);
+    batches.Finish(std::move(status));
+  });
+  absl::Status visited;
+  while (ReadAheadBatches::Batch* batch = batches.TakeFull()) {
+    for (size_t i = 0; i < batch->size && visited.ok(); ++i) visited = visit(batch->records[i]);
+    batches.PutFree(batch);
+    if (!visited.ok()) {
+      batches.Stop();
+      break;
+    }
+  }
+  reader.join();
+  return visited.ok() ? batches.reader_status() : visited;
+}
+
+absl::Status EventLog::ReadRecords(
+    Sequence from, const std::function<absl::Status(ekc::v1::EventRecord&)>& visit) const {
   const std::string& context = impl_->context;
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;

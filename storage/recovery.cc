@@ -94,7 +94,7 @@ absl::StatusOr<RecoveryReport> Recover(const EventLog& log, const RestoreFn& res
   const auto start = std::chrono::steady_clock::now();
   const uint64_t total = last.value() - from.value();
   uint64_t applied = 0;
-  EKC_RETURN_IF_ERROR(log.ReadFrom(Next(from), [&](const ekc::v1::EventRecord& event) {
+  EKC_RETURN_IF_ERROR(log.ReadAheadFrom(Next(from), [&](const ekc::v1::EventRecord& event) {
     if (options.on_progress && applied % kRecoveryProgressEvents == 0) {
       options.on_progress(applied, total);
     }

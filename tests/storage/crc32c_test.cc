@@ -55,4 +55,24 @@ TEST(Crc32c, Value_DetectsEverySingleBitFlip) {
 }
 
 }  // namespace
+TEST(Crc32c, Extend_GivesThePortableValuesAtEveryLengthAndAlignment) {
+  std::string data(300, '\0');
+  uint32_t x = 12345;
+  for (char& c : data) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 16);
+  }
+  for (size_t offset = 0; offset < 9; ++offset) {
+    for (size_t length = 0; offset + length <= data.size(); length += 7) {
+      const std::string_view piece(data.data() + offset, length);
+      ASSERT_EQ(crc32c::Extend(0xDEADBEEFu, piece), crc32c::ExtendPortable(0xDEADBEEFu, piece))
+          << "offset " << offset << " length " << length;
+    }
+  }
+  // This machine has the instruction, so the comparison above was not of one function with itself.
+#if defined(__x86_64__)
+  EXPECT_TRUE(crc32c::HardwareAccelerated());
+#endif
+}
+
 }  // namespace ekc::storage

@@ -281,6 +281,62 @@ TEST_F(EventLogTest, ReadFrom_StopsAtTheVisitorsError) {
   EXPECT_EQ(visited, (std::vector<uint64_t>{1, 2, 3}));
 }
 
+// Read-ahead: the same records, in order, across many of its batches, each one whole.
+TEST_F(EventLogTest, ReadAheadFrom_VisitsWhatReadFromVisitsInOrder) {
+  constexpr uint64_t kRecords = 5000;  // about ten batches
+  WriteClosedLog(kRecords);
+  std::unique_ptr<EventLog> log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  for (uint64_t from : {uint64_t{1}, uint64_t{1234}}) {
+    std::vector<uint64_t> visited;
+    bool all_whole = true;
+    const absl::Status status =
+        log->ReadAheadFrom(Sequence(from), [&](const ekc::v1::EventRecord& record) {
+          visited.push_back(record.sequence());
+          all_whole = all_whole && testing::IsMadeRecord(record);
+          return absl::OkStatus();
+        });
+    ASSERT_TRUE(status.ok()) << status;
+    std::vector<uint64_t> expected;
+    for (uint64_t s = from; s <= kRecords; ++s) expected.push_back(s);
+    EXPECT_EQ(visited, expected);
+    EXPECT_TRUE(all_whole);
+  }
+}
+
+TEST_F(EventLogTest, ReadAheadFrom_StopsAtTheVisitorsError) {
+  WriteClosedLog(3000);
+  std::unique_ptr<EventLog> log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  std::vector<uint64_t> visited;
+  const absl::Status status =
+      log->ReadAheadFrom(Sequence(1), [&](const ekc::v1::EventRecord& record) {
+        visited.push_back(record.sequence());
+        if (record.sequence() == 700) return absl::CancelledError("enough");
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(status, absl::CancelledError("enough"));
+  EXPECT_EQ(visited, Iota(700));
+}
+
+TEST_F(EventLogTest, ReadAheadFrom_CorruptValueIsDataLossAfterTheRecordsBeforeIt) {
+  WriteClosedLog(2000);
+  std::string damaged = *EncodeValue(MakeRecord(1500));
+  damaged.back() = static_cast<char>(damaged.back() ^ 0x01);
+  ASSERT_TRUE(RawPut(path_, EncodeKey(Sequence(1500)), damaged).ok());
+  std::unique_ptr<EventLog> log = OpenLog();
+  ASSERT_NE(log, nullptr);
+  std::vector<uint64_t> visited;
+  const absl::Status status =
+      log->ReadAheadFrom(Sequence(1), [&](const ekc::v1::EventRecord& record) {
+        visited.push_back(record.sequence());
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("sequence 1500: checksum mismatch"), std::string::npos) << status;
+  EXPECT_EQ(visited, Iota(1499));
+}
+
 // A reader running alongside the writer sees, each time, records 1..k for some k that never
 // shrinks.
 TEST_F(EventLogTest, ReadFrom_WhileAppendingSeesAContiguousPrefix) {
