@@ -21,3 +21,11 @@ target_link_libraries(ekcutl_what_if_tests PRIVATE ekc_test_process ekc_proto_gr
 target_compile_definitions(ekcutl_what_if_tests PRIVATE EKCUTL_PATH="$<TARGET_FILE:ekcutl>")
 add_dependencies(ekcutl_what_if_tests ekcutl ekcd)
 gtest_discover_tests(ekcutl_what_if_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "integration" TIMEOUT 180)
+# The what-if engine on hand-made recordings (pure: no daemon, no disk).
+add_executable(log_simulation_tests ${CMAKE_CURRENT_SOURCE_DIR}/log_simulation_test.cc
+                                    ${PROJECT_SOURCE_DIR}/tools/ekcutl/log_simulation.cc
+                                    ${PROJECT_SOURCE_DIR}/tools/ekcutl/log_recording.cc
+                                    ${PROJECT_SOURCE_DIR}/tools/ekcutl/staffing_file.cc)
+target_link_libraries(log_simulation_tests PRIVATE ekc_router ekc_testing yaml-cpp ekc_warnings GTest::gtest
+                                                   GTest::gtest_main)
+gtest_discover_tests(log_simulation_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "tools" TIMEOUT 60)
