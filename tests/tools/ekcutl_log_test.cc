@@ -22,87 +22,21 @@
 #include "storage/record_codec.h"
 #include "storage/snapshot_codec.h"
 #include "tests/storage/event_log_test_util.h"
-#include "tests/testing/process.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/tools/ekcutl_test_support.h"
 
 namespace ekc::testing {
 namespace {
 
 namespace v1 = ekc::v1;
 
-constexpr auto kCallTimeout = std::chrono::seconds(10);
-
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  return c;
-}
-
-RunResult Ekcutl(std::vector<std::string> args) {
-  args.insert(args.begin(), EKCUTL_PATH);
-  return RunProgram(args, std::chrono::seconds(60));
-}
-
-std::vector<nlohmann::json> JsonLines(const std::string& output) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
-
-// The same request for the same key, so that a retry is recognised as one.
-v1::SubmitContactRequest SubmitRequest(const std::string& key) {
-  v1::SubmitContactRequest r;
-  r.set_idempotency_key(key);
-  r.set_channel(v1::CHANNEL_CHAT);
-  r.set_text("Родила ребёнка, как оформить пособие?");
-  r.set_region("77");
-  return r;
-}
-
-class EkcutlLogTest : public ::testing::Test {
+class EkcutlLogTest : public EkcdFolderTest {
  protected:
-  void StartDaemon(const std::string& data_dir) {
-    daemon_ = std::make_unique<EkcdProcess>(EkcdProcess::Options{.data_dir = data_dir});
-    ASSERT_TRUE(daemon_->Start()) << daemon_->error();
-    intake_ = v1::ContactIntake::NewStub(daemon_->Channel());
-    admin_ = v1::Admin::NewStub(daemon_->Channel());
-  }
-  void StartDaemon() { StartDaemon(data_); }
-
-  // Submits `n` contacts with keys prefix-0.., returning the ids ekcd acknowledged.
-  std::vector<uint64_t> Submit(int n, const std::string& prefix = "k") {
-    std::vector<uint64_t> ids;
-    for (int i = 0; i < n; ++i) {
-      const v1::SubmitContactRequest r = SubmitRequest(prefix + "-" + std::to_string(i));
-      v1::SubmitContactResponse out;
-      grpc::Status s = intake_->SubmitContact(Context().get(), r, &out);
-      EXPECT_TRUE(s.ok()) << s.error_message();
-      ids.push_back(out.contact_id());
-    }
-    return ids;
-  }
-
   uint64_t TakeSnapshot() {
     v1::TakeSnapshotResponse out;
     grpc::Status s = admin_->TakeSnapshot(Context().get(), v1::TakeSnapshotRequest(), &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out.sequence();
   }
-
-  // A stop stores a final snapshot of everything (Server::Shutdown).
-  void StopDaemon() { EXPECT_EQ(daemon_->Stop(), 0); }
-  // A crash does not: the newest snapshot stays the one the test took.
-  void CrashDaemon() { daemon_->Kill(); }
-
-  TempDir dir_;
-  const std::string data_ = dir_.Sub("data");
-  std::unique_ptr<EkcdProcess> daemon_;
-  std::unique_ptr<v1::ContactIntake::Stub> intake_;
-  std::unique_ptr<v1::Admin::Stub> admin_;
 };
 
 TEST_F(EkcutlLogTest, Dump_PrintsOneJsonObjectPerEventWithSeqTimeTypeAndContactId) {

@@ -1,15 +1,19 @@
-// `ekcutl simulate`: the routing core under an Erlang C / Erlang A load on a virtual clock.
+// `ekcutl simulate`: the routing core under an Erlang C / Erlang A load on a virtual clock; with
+// --from-log, the recorded arrivals of a log under another config, rules or staffing
+// (simulate_from_log.h).
 
 #include <chrono>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tools/ekcutl/command_registry.h"
 #include "tools/ekcutl/erlang_simulation.h"
+#include "tools/ekcutl/simulate_from_log.h"
 
 namespace ekc::utl {
 namespace {
@@ -18,6 +22,7 @@ struct SimulateCommandLine {
   ErlangSimulationOptions options;
   double patience_s = 0;  // 0: nobody abandons
   bool json = false;
+  log::FromLogOptions from_log;  // the what-if mode, when its folder is given
 };
 
 // Per-batch values of a metric, for its confidence interval.
@@ -105,28 +110,36 @@ int RunSimulate(SimulateCommandLine& c) {
 const CommandRegistration kSimulate([](CLI::App& app, int& exit_status) {
   auto c = std::make_shared<SimulateCommandLine>();
   CLI::App* cmd = app.add_subcommand(
-      "simulate", "run the routing core on a virtual clock under an Erlang C / Erlang A load");
-  cmd->add_option("--arrival-rate", c->options.arrival_rate_per_s, "arrivals per second (Poisson)")
-      ->capture_default_str();
-  cmd->add_option("--aht", c->options.aht_s, "mean handling time, seconds (exponential)")
-      ->capture_default_str();
-  cmd->add_option("--operators", c->options.operators, "operators, all with the one skill")
-      ->capture_default_str();
-  cmd->add_option("--sl-threshold", c->options.sl_threshold_s,
-                  "service-level threshold, whole seconds")
-      ->capture_default_str();
-  cmd->add_option("--contacts", c->options.contacts, "contacts to simulate")->capture_default_str();
-  cmd->add_option("--seed", c->options.seed, "seed of the workload")->capture_default_str();
-  cmd->add_option("--patience", c->patience_s,
-                  "mean patience, seconds (exponential); 0: nobody abandons")
-      ->capture_default_str();
-  cmd->add_option("--warmup-fraction", c->options.warmup_fraction,
-                  "share of the first arrivals not measured")
-      ->capture_default_str();
-  cmd->add_option("--batches", c->options.batches, "batches for the confidence intervals")
+      "simulate",
+      "run the routing core on a virtual clock under an Erlang C / Erlang A load, or (--from-log) "
+      "replay a log's recorded arrivals under another config, rules or staffing and compare");
+  std::vector<CLI::Option*> erlang = {
+      cmd->add_option("--arrival-rate", c->options.arrival_rate_per_s,
+                      "arrivals per second (Poisson)"),
+      cmd->add_option("--aht", c->options.aht_s, "mean handling time, seconds (exponential)"),
+      cmd->add_option("--operators", c->options.operators, "operators, all with the one skill"),
+      cmd->add_option("--sl-threshold", c->options.sl_threshold_s,
+                      "service-level threshold, whole seconds"),
+      cmd->add_option("--contacts", c->options.contacts, "contacts to simulate"),
+      cmd->add_option("--patience", c->patience_s,
+                      "mean patience, seconds (exponential); 0: nobody abandons"),
+      cmd->add_option("--warmup-fraction", c->options.warmup_fraction,
+                      "share of the first arrivals not measured"),
+      cmd->add_option("--batches", c->options.batches, "batches for the confidence intervals")};
+  cmd->add_option("--seed", c->options.seed, "seed of the workload (or of the what-if's draws)")
       ->capture_default_str();
   cmd->add_flag("--json", c->json, "print one JSON object");
-  cmd->callback([c, &exit_status] { exit_status = RunSimulate(*c); });
+  CLI::Option* from_log = log::AddFromLogOptions(*cmd, c->from_log);
+  for (CLI::Option* option : erlang) option->capture_default_str()->excludes(from_log);
+  cmd->callback([c, &exit_status] {
+    if (c->from_log.data_dir.empty()) {
+      exit_status = RunSimulate(*c);
+      return;
+    }
+    c->from_log.seed = c->options.seed;
+    c->from_log.json = c->json;
+    exit_status = log::RunSimulateFromLog(c->from_log);
+  });
 });
 
 }  // namespace
