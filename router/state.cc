@@ -149,6 +149,7 @@ const Contact* RouterState::FindContact(ContactId id) const {
 }
 
 const Operator* RouterState::FindOperator(const OperatorId& id) const {
+  if (const Operator* op = operator_index_.Find(id.value())) return op;
   auto it = operators_.find(id);
   return it == operators_.end() ? nullptr : &it->second;
 }
@@ -307,8 +308,10 @@ Contact& RouterState::MutableContact(uint64_t id) {
 }
 
 Operator& RouterState::MutableOperator(const std::string& id) {
+  if (Operator* op = operator_index_.Find(id)) return *op;
   auto it = operators_.find(OperatorId(id));
   EKC_CHECK_MSG(it != operators_.end(), fmt::format("no operator {}", id).c_str());
+  operator_index_.Add(it->first.value(), &it->second);
   return it->second;
 }
 
@@ -390,16 +393,15 @@ void RouterState::Refresh(Operator& op, int64_t now_unix_ms) {
   }
   // The ready sets: keyed by when the operator became ready, kept while they stay ready.
   const bool ready = op.Ready();
-  auto key = ready_key_.find(op.id);
-  if (key != ready_key_.end() && !ready) {
-    ready_.erase({key->second, op.id});
-    for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({key->second, op.id});
-    ready_key_.erase(key);
-  } else if (key == ready_key_.end() && ready) {
+  if (op.ready_key && !ready) {
+    ready_.erase({*op.ready_key, op.id});
+    for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({*op.ready_key, op.id});
+    op.ready_key.reset();
+  } else if (!op.ready_key && ready) {
     op.ready_since_unix_ms = now_unix_ms;
     ready_.insert({now_unix_ms, op.id});
     for (const auto& s : op.skills) ready_by_skill_[s.name()].insert({now_unix_ms, op.id});
-    ready_key_[op.id] = now_unix_ms;
+    op.ready_key = now_unix_ms;
   }
 }
 
@@ -565,14 +567,15 @@ void RouterState::ApplyOperatorLoggedIn(const v1::EventRecord& e) {
   const v1::OperatorLoggedIn& r = e.operator_logged_in();
   EKC_CHECK(!e.operator_id().empty());
   auto [it, created] = operators_.try_emplace(OperatorId(e.operator_id()));
+  operator_index_.Add(it->first.value(), &it->second);
   Operator& op = it->second;
   if (created) op.id = OperatorId(e.operator_id());
   // Skills may change with a login: take the operator out of the ready sets under the old ones
   // first.
-  if (auto key = ready_key_.find(op.id); key != ready_key_.end()) {
-    ready_.erase({key->second, op.id});
-    for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({key->second, op.id});
-    ready_key_.erase(key);
+  if (op.ready_key) {
+    ready_.erase({*op.ready_key, op.id});
+    for (const auto& s : op.skills) ready_by_skill_[s.name()].erase({*op.ready_key, op.id});
+    op.ready_key.reset();
   }
   if (!op.LoggedIn()) {
     op.logged_in_unix_ms = e.time_unix_ms();
@@ -957,7 +960,7 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
       state.ready_.insert({op.ready_since_unix_ms, op.id});
       for (const auto& s : op.skills)
         state.ready_by_skill_[s.name()].insert({op.ready_since_unix_ms, op.id});
-      state.ready_key_[op.id] = op.ready_since_unix_ms;
+      op.ready_key = op.ready_since_unix_ms;
     }
   }
   auto statistics = Statistics::FromSnapshot(snapshot.statistics());

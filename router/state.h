@@ -34,6 +34,7 @@
 #include "ekc/v1/snapshot.pb.h"
 
 #include "base/ids.h"
+#include "router/name_index.h"
 #include "router/statistics.h"
 
 namespace ekc::router {
@@ -214,6 +215,8 @@ struct Operator {
   std::array<uint8_t, 5> active_by_channel{};  // indexed by ekc::v1::Channel
   uint32_t consecutive_misses = 0;
   int64_t logged_in_unix_ms = 0;
+  // Derived, not written: the key the operator has in the ready sets while in them.
+  std::optional<int64_t> ready_key;
 
   bool LoggedIn() const { return presence != ekc::v1::OPERATOR_STATE_OFFLINE; }
   bool HasSkills(const std::vector<std::string>& required) const;
@@ -362,10 +365,10 @@ class RouterState {
   // Contacts by a stable hash of their idempotency key (the key itself lives in the contact once).
   std::unordered_multimap<uint64_t, uint64_t> idempotency_index_;
   std::map<OperatorId, Operator> operators_;
+  NameIndex<Operator> operator_index_;  // operators_ by id, for lookups on every event
   std::map<std::string, Queue, std::less<>> queues_;
   ReadySet ready_;
   std::map<std::string, ReadySet> ready_by_skill_;
-  std::map<OperatorId, int64_t> ready_key_;  // the key each ready operator has in the ready sets
   std::map<OperatorId, std::set<ContactId>> reservations_;  // operator → contacts reserved for them
   std::map<std::string, uint32_t> logged_in_by_skill_;
   uint32_t logged_in_ = 0;

@@ -105,8 +105,15 @@ void Statistics::EndWait(Tracked& t, int64_t wait_ms, bool answered, bool abando
   }
 }
 
+OperatorTally& Statistics::OperatorTallyOf(const std::string& id) {
+  if (OperatorTally* tally = operator_index_.Find(id)) return *tally;
+  auto it = operators_.try_emplace(id).first;
+  operator_index_.Add(it->first, &it->second);
+  return it->second;
+}
+
 void Statistics::OnOperatorEvent(const v1::EventRecord& e) {
-  OperatorTally& op = operators_[e.operator_id()];
+  OperatorTally& op = OperatorTallyOf(e.operator_id());
   const int64_t now = e.time_unix_ms();
   switch (e.event_case()) {
     case v1::EventRecord::kOperatorLoggedIn:
@@ -162,7 +169,7 @@ void Statistics::Observe(const v1::EventRecord& e) {
       break;
     case v1::EventRecord::kContactTransferred:
       // The handing-over operator's part; the contact's handle time starts again with the next one.
-      operators_[e.operator_id()].handle_ms_total += now - t.connected_unix_ms;
+      OperatorTallyOf(e.operator_id()).handle_ms_total += now - t.connected_unix_ms;
       t.connected_unix_ms = 0;
       break;
     case v1::EventRecord::kCallbackRequested:
@@ -185,7 +192,7 @@ void Statistics::Observe(const v1::EventRecord& e) {
         ++tally->completed;
         tally->handle_ms_total += handle_ms;
       }
-      operators_[e.operator_id()].handle_ms_total += handle_ms;
+      OperatorTallyOf(e.operator_id()).handle_ms_total += handle_ms;
       tracked_.erase(it);
       break;
     }

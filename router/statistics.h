@@ -34,6 +34,8 @@
 #include "ekc/v1/events.pb.h"
 #include "ekc/v1/snapshot.pb.h"
 
+#include "router/name_index.h"
+
 namespace ekc::router {
 
 struct StatisticsOptions {
@@ -127,10 +129,13 @@ class Statistics {
   // The number of a queue or operator name, given on first sight; a tracked contact holds numbers
   // rather than two strings of its own.
   uint32_t Intern(const std::string& name);
+  // The operator's tally, made on first sight.
+  OperatorTally& OperatorTallyOf(const std::string& id);
 
   StatisticsOptions options_;
   std::map<std::string, std::map<int64_t, WaitTally>> queues_;  // queue → interval start → tally
   std::map<std::string, OperatorTally> operators_;
+  NameIndex<OperatorTally> operator_index_;  // operators_ by id, for lookups on every event
   std::unordered_map<uint64_t, Tracked> tracked_;
   std::vector<std::string> names_;  // by number
   std::unordered_map<std::string, uint32_t> name_numbers_;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <google/protobuf/arena.h>
 #include <pthread.h>
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
@@ -898,7 +899,10 @@ absl::Status EventLog::DeleteEventsThrough(Sequence through) {
 
 absl::Status EventLog::ReadFrom(
     Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const {
-  return ReadRecords(from, [&](ekc::v1::EventRecord& record) { return visit(record); });
+  ekc::v1::EventRecord record;
+  return ReadRecords(
+      from, [&] { return &record; },
+      [&](ekc::v1::EventRecord& decoded) { return visit(decoded); });
 }
 
 namespace {
@@ -910,9 +914,16 @@ class ReadAheadBatches {
   static constexpr size_t kRecords = 512;
   static constexpr size_t kBatches = 4;
 
+  // Its records are decoded onto its arena, which is reset when the batch goes round again: a
+  // record costs no allocation and no free of its own.
   struct Batch {
-    std::vector<ekc::v1::EventRecord> records = std::vector<ekc::v1::EventRecord>(kRecords);
-    size_t size = 0;
+    google::protobuf::Arena arena;
+    std::vector<ekc::v1::EventRecord*> records;
+    // The message the next record is decoded into.
+    ekc::v1::EventRecord* Slot() {
+      records.push_back(google::protobuf::Arena::CreateMessage<ekc::v1::EventRecord>(&arena));
+      return records.back();
+    }
   };
 
   ReadAheadBatches() {
@@ -950,7 +961,8 @@ class ReadAheadBatches {
     return b;
   }
   void PutFree(Batch* b) {
-    b->size = 0;
+    b->records.clear();
+    b->arena.Reset();
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(b);
     changed_.notify_all();
@@ -983,20 +995,31 @@ absl::Status EventLog::ReadAheadFrom(
   ReadAheadBatches batches;
   std::thread reader([&] {
     ReadAheadBatches::Batch* batch = nullptr;
-    absl::Status status = ReadRecords(from, [&](ekc::v1::EventRecord& record) {
-      if (batch == nullptr && (batch = batches.TakeFree()) == nullptr) {
-        return absl::CancelledError("the visitor stopped");
-      }
-      batch->records[batch->size++].Swap(&record);
-      if (batch->size == ReadAheadBatches::kRecords) batches.PutFull(std::exchange(batch, nullptr));
-      return absl::OkStatus();
-    });
-    if (batch != nullptr) batches.PutFull(batch);
+    size_t checked = 0;  // records of `batch` decoded and checked (its last slot may not be)
+    absl::Status status = ReadRecords(
+        from,
+        [&]() -> ekc::v1::EventRecord* {
+          if (batch == nullptr && (batch = batches.TakeFree()) == nullptr) return nullptr;
+          return batch->Slot();
+        },
+        [&](ekc::v1::EventRecord&) {
+          if (++checked == ReadAheadBatches::kRecords) {
+            batches.PutFull(std::exchange(batch, nullptr));
+            checked = 0;
+          }
+          return absl::OkStatus();
+        });
+    if (batch != nullptr) {
+      batch->records.resize(checked);
+      if (checked > 0) batches.PutFull(batch);
+    }
     batches.Finish(std::move(status));
   });
   absl::Status visited;
   while (ReadAheadBatches::Batch* batch = batches.TakeFull()) {
-    for (size_t i = 0; i < batch->size && visited.ok(); ++i) visited = visit(batch->records[i]);
+    for (size_t i = 0; i < batch->records.size() && visited.ok(); ++i) {
+      visited = visit(*batch->records[i]);
+    }
     batches.PutFree(batch);
     if (!visited.ok()) {
       batches.Stop();
@@ -1008,7 +1031,8 @@ absl::Status EventLog::ReadAheadFrom(
 }
 
 absl::Status EventLog::ReadRecords(
-    Sequence from, const std::function<absl::Status(ekc::v1::EventRecord&)>& visit) const {
+    Sequence from, const std::function<ekc::v1::EventRecord*()>& slot,
+    const std::function<absl::Status(ekc::v1::EventRecord&)>& visit) const {
   const std::string& context = impl_->context;
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;
@@ -1017,7 +1041,6 @@ absl::Status EventLog::ReadRecords(
   // Without an explicit snapshot an iterator reads the implicit snapshot taken when it is created,
   // so the read sees one consistent prefix even while the writer appends.
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options));
-  ekc::v1::EventRecord record;
   // The sequence the next record must have; 0 while any first sequence is acceptable (from == 0).
   uint64_t expected = from.value();
   // From 0, start at the very first key rather than at EncodeKey(0), so that a malformed key
@@ -1046,6 +1069,9 @@ absl::Status EventLog::ReadRecords(
       return absl::DataLossError(fmt::format(
           "{}: read: sequence {} is missing (the next stored is {})", context, expected, sequence));
     }
+    ekc::v1::EventRecord* const decoded = slot();
+    if (decoded == nullptr) return absl::CancelledError("the reader was stopped");
+    ekc::v1::EventRecord& record = *decoded;
     if (absl::Status status = DecodeValue(View(it->value()), &record); !status.ok()) {
       return absl::DataLossError(
           fmt::format("{}: read: sequence {}: {}", context, sequence, Message(status)));

@@ -237,8 +237,8 @@ class EventLog {
  private:
   struct Impl;
   explicit EventLog(std::unique_ptr<Impl> impl);
-  // ReadFrom, handing `visit` the decoded record to keep (swap out) if it wants.
-  absl::Status ReadRecords(Sequence from,
+  // ReadFrom, decoding each record into the message `slot` gives (nullptr: stop, CANCELLED).
+  absl::Status ReadRecords(Sequence from, const std::function<ekc::v1::EventRecord*()>& slot,
                            const std::function<absl::Status(ekc::v1::EventRecord&)>& visit) const;
   std::unique_ptr<Impl> impl_;
 };
