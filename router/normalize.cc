@@ -4,9 +4,9 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <span>
-#include <unordered_map>
 #include <utility>
+
+#include "absl/container/flat_hash_map.h"
 
 namespace ekc::router {
 namespace {
@@ -151,32 +151,7 @@ constexpr auto kNumberWords = std::to_array<NumberWord>({
     {"миллионов", 1'000'000 * kOne, NumberKind::kMultiplier},
 });
 
-// A cheap signature of a word (its length and first bytes) for the filter below.
-size_t NumberSignature(std::string_view word) {
-  size_t h = word.size();
-  for (size_t i = 0; i < word.size() && i < 4; ++i)
-    h = h * 131 + static_cast<unsigned char>(word[i]);
-  return h % 4096;
-}
-
-std::optional<NumberWord> FindNumberWord(std::string_view word) {
-  // Built once (function-local statics are initialised thread-safely). Most words are not numbers:
-  // a bit per signature rules them out before the hash lookup.
-  static const std::unordered_map<std::string_view, NumberWord> kByWord = [] {
-    std::unordered_map<std::string_view, NumberWord> map;
-    for (const NumberWord& n : kNumberWords) map.emplace(n.word, n);
-    return map;
-  }();
-  static const std::vector<bool> kMaybe = [] {
-    std::vector<bool> bits(4096, false);
-    for (const NumberWord& n : kNumberWords) bits[NumberSignature(n.word)] = true;
-    return bits;
-  }();
-  if (!kMaybe[NumberSignature(word)]) return std::nullopt;
-  const auto it = kByWord.find(word);
-  if (it == kByWord.end()) return std::nullopt;
-  return it->second;
-}
+std::optional<NumberWord> FindNumberWord(std::string_view word);
 
 bool IsDigits(std::string_view text) {
   return !text.empty() &&
@@ -200,17 +175,19 @@ bool Adjacent(const Token& a, const Token& b, std::string_view text, std::string
   return b.offset == end + between.size() && text.substr(end, between.size()) == between;
 }
 
-// «1,5» / «1.5» → one number; «10 000» → «10000».
-std::vector<Token> MergeDigitGroups(std::string_view text, std::vector<Token> tokens) {
-  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) { return t.is_number; })) {
-    return tokens;
+// «1,5» / «1.5» → one number; «10 000» → «10000». In place: a merged number takes the place of
+// its first group.
+void MergeDigitGroups(std::string_view text, std::vector<Token>* tokens) {
+  if (std::none_of(tokens->begin(), tokens->end(), [](const Token& t) { return t.is_number; })) {
+    return;
   }
-  std::vector<Token> out;
-  out.reserve(tokens.size());
-  for (Token& token : tokens) {
+  size_t kept = 0;
+  for (size_t i = 0; i < tokens->size(); ++i) {
+    Token& token = (*tokens)[i];
     if (token.is_number) token.number = token.normalized;
-    if (!out.empty() && out.back().is_number && token.is_number && !token.clause_break_before) {
-      Token& last = out.back();
+    if (kept > 0 && (*tokens)[kept - 1].is_number && token.is_number &&
+        !token.clause_break_before) {
+      Token& last = (*tokens)[kept - 1];
       const bool decimal = last.number.find('.') == std::string::npos &&
                            (Adjacent(last, token, text, ",") || Adjacent(last, token, text, "."));
       const bool thousands =
@@ -224,9 +201,10 @@ std::vector<Token> MergeDigitGroups(std::string_view text, std::vector<Token> to
         continue;
       }
     }
-    out.push_back(std::move(token));
+    if (kept != i) (*tokens)[kept] = std::move(token);
+    ++kept;
   }
-  return out;
+  tokens->resize(kept);
 }
 
 // The place of a component in a number: hundreds, then tens or a teen, then units («сто двадцать
@@ -274,8 +252,9 @@ std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i)
   return {read, std::min(total + group, kNumberTenthsMax)};
 }
 
-std::vector<Token> ReadNumberWords(std::vector<Token> tokens) {
+void ReadNumberWords(std::vector<Token>* words) {
   // In place: a merged number takes the place of its first word.
+  std::vector<Token>& tokens = *words;
   size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
     const auto [read, value] = ReadNumber(tokens, i);
@@ -299,7 +278,6 @@ std::vector<Token> ReadNumberWords(std::vector<Token> tokens) {
     i += read;
   }
   tokens.resize(kept);
-  return tokens;
 }
 
 // ── Spelled abbreviations ───────────────────────────────────────────────────────────────────────
@@ -327,13 +305,7 @@ constexpr auto kSpelledAbbreviations = std::to_array<std::string_view>({
 });
 constexpr size_t kSpelledLettersMax = 6;
 
-std::string_view LetterOf(std::string_view word) {
-  if (word.size() > 6) return {};  // the longest name, «эль», is six bytes
-  for (const LetterName& l : kLetterNames) {
-    if (l.name == word) return l.letter;
-  }
-  return {};
-}
+std::string_view LetterOf(std::string_view word);
 
 bool IsSpelledAbbreviation(std::string_view letters) {
   return std::find(kSpelledAbbreviations.begin(), kSpelledAbbreviations.end(), letters) !=
@@ -356,29 +328,32 @@ std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_
   return best;
 }
 
-std::vector<Token> MergeSpelledAbbreviations(std::vector<Token> tokens) {
+void MergeSpelledAbbreviations(std::vector<Token>* words) {
+  std::vector<Token>& tokens = *words;
   // Most texts spell nothing: keep them as they are unless two letter names stand side by side.
   bool pair = false;
   for (size_t i = 1; i < tokens.size() && !pair; ++i) {
     pair = !LetterOf(tokens[i].normalized).empty() && !LetterOf(tokens[i - 1].normalized).empty();
   }
-  if (!pair) return tokens;
-  std::vector<Token> out;
-  out.reserve(tokens.size());
+  if (!pair) return;
+  // In place: a merged abbreviation takes the place of its first letter.
+  size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
     auto [count, abbreviation] = SpelledAt(tokens, i);
     if (count == 0) {
-      out.push_back(std::move(tokens[i++]));
+      if (kept != i) tokens[kept] = std::move(tokens[i]);
+      ++kept;
+      ++i;
       continue;
     }
-    Token merged = std::move(tokens[i]);
-    const Token& last = tokens[i + count - 1];
-    merged.length = last.offset + last.length - merged.offset;
+    const uint32_t end = tokens[i + count - 1].offset + tokens[i + count - 1].length;
+    Token& merged = tokens[kept++];
+    if (&merged != &tokens[i]) merged = std::move(tokens[i]);
+    merged.length = end - merged.offset;
     merged.normalized = std::move(abbreviation);
-    out.push_back(std::move(merged));
     i += count;
   }
-  return out;
+  tokens.resize(kept);
 }
 
 // ── Fillers ─────────────────────────────────────────────────────────────────────────────────────
@@ -404,22 +379,74 @@ constexpr auto kGreetings = std::to_array<std::string_view>({
     "вы",
 });
 
-bool IsIn(std::string_view word, std::span<const std::string_view> list) {
-  return std::find(list.begin(), list.end(), word) != list.end();
+// ── The words the passes look up ────────────────────────────────────────────────────────────────
+
+// What the passes need to know of a word: one hash lookup instead of a scan of each list.
+struct WordInfo {
+  std::string_view letter;  // the letter it names when spelled («эм» → «м»), or empty
+  std::optional<NumberWord> number;
+  bool filler = false;
+  bool greeting = false;
+};
+
+const WordInfo* FindWordInfo(std::string_view word) {
+  // Built once (function-local statics are initialised thread-safely).
+  static const absl::flat_hash_map<std::string_view, WordInfo> kByWord = [] {
+    absl::flat_hash_map<std::string_view, WordInfo> map;
+    for (const NumberWord& n : kNumberWords) map[n.word].number = n;
+    for (const LetterName& l : kLetterNames) map[l.name].letter = l.letter;
+    for (std::string_view filler : kFillers) map[filler].filler = true;
+    for (std::string_view greeting : kGreetings) map[greeting].greeting = true;
+    return map;
+  }();
+  static const size_t kBytesMax = [] {
+    size_t longest = 0;
+    for (const auto& [word, info] : kByWord) longest = std::max(longest, word.size());
+    return longest;
+  }();
+  if (word.size() > kBytesMax) return nullptr;
+  const auto it = kByWord.find(word);
+  return it == kByWord.end() ? nullptr : &it->second;
+}
+
+std::optional<NumberWord> FindNumberWord(std::string_view word) {
+  const WordInfo* info = FindWordInfo(word);
+  return info == nullptr ? std::nullopt : info->number;
+}
+
+std::string_view LetterOf(std::string_view word) {
+  const WordInfo* info = FindWordInfo(word);
+  return info == nullptr ? std::string_view() : info->letter;
+}
+
+bool IsFiller(std::string_view word) {
+  const WordInfo* info = FindWordInfo(word);
+  return info != nullptr && info->filler;
+}
+
+bool IsGreeting(std::string_view word) {
+  const WordInfo* info = FindWordInfo(word);
+  return info != nullptr && info->greeting;
 }
 
 bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_dropped) {
   const std::string_view word = tokens[i].normalized;
-  if (word.size() <= 14 && IsIn(word, kFillers))
-    return true;  // «короче» and «слышите» are 14 bytes
+  if (IsFiller(word)) return true;
   if (word != "девушка") return false;
   if (i == 0 || tokens[i].clause_break_before || previous_dropped) return true;
-  if (IsIn(tokens[i - 1].normalized, kGreetings)) return true;
+  if (IsGreeting(tokens[i - 1].normalized)) return true;
   return i + 1 == tokens.size() || tokens[i + 1].clause_break_before ||
-         IsIn(tokens[i + 1].normalized, kGreetings);
+         IsGreeting(tokens[i + 1].normalized);
 }
 
-void DropFillers(std::vector<Token> tokens, NormalizedText* out) {
+void DropFillers(std::vector<Token>* words, std::vector<Token>* fillers) {
+  std::vector<Token>& tokens = *words;
+  // Most texts have none: look before allocating.
+  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) {
+        return IsFiller(t.normalized) || t.normalized == "девушка";
+      })) {
+    return;
+  }
   // In place: kept words move down over the dropped ones.
   std::vector<bool> filler(tokens.size(), false);
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -430,7 +457,7 @@ void DropFillers(std::vector<Token> tokens, NormalizedText* out) {
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (filler[i]) {
       carry_break = carry_break || tokens[i].clause_break_before;
-      out->fillers.push_back(tokens[i]);
+      fillers->push_back(tokens[i]);
       continue;
     }
     Token& token = tokens[i];
@@ -440,7 +467,6 @@ void DropFillers(std::vector<Token> tokens, NormalizedText* out) {
     ++kept;
   }
   tokens.resize(kept);
-  out->words = std::move(tokens);
 }
 
 }  // namespace
@@ -451,25 +477,46 @@ bool IsNumberText(std::string_view text) {
   return IsDigits(text.substr(0, dot)) && IsDigits(text.substr(dot + 1));
 }
 
+void NormalizeText(std::string_view text, size_t tokens_max, NormalizedText* out) {
+  Tokenize(text, tokens_max, &out->words);
+  out->fillers.clear();
+  MergeDigitGroups(text, &out->words);
+  MergeSpelledAbbreviations(&out->words);
+  DropFillers(&out->words, &out->fillers);
+  ReadNumberWords(&out->words);
+}
+
 NormalizedText NormalizeText(std::string_view text, size_t tokens_max) {
-  std::vector<Token> tokens = MergeDigitGroups(text, Tokenize(text, tokens_max));
-  tokens = MergeSpelledAbbreviations(std::move(tokens));
   NormalizedText out;
-  DropFillers(std::move(tokens), &out);
-  out.words = ReadNumberWords(std::move(out.words));
+  NormalizeText(text, tokens_max, &out);
   return out;
+}
+
+void JoinForRegex(const std::vector<Token>& words, std::string* out,
+                  std::vector<uint32_t>* starts) {
+  out->clear();
+  starts->clear();
+  starts->reserve(words.size());
+  size_t bytes = 0;
+  for (const Token& word : words) {
+    bytes += (word.number.empty() ? word.normalized.size() : word.number.size()) + 3;
+  }
+  out->reserve(bytes);
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i == 0) {
+      out->push_back(' ');
+    } else if (words[i].clause_break_before) {
+      out->append("\n ");
+    }
+    starts->push_back(static_cast<uint32_t>(out->size()));
+    out->append(words[i].number.empty() ? words[i].normalized : words[i].number);
+    out->push_back(' ');
+  }
 }
 
 std::string JoinForRegex(const std::vector<Token>& words, std::vector<uint32_t>* starts) {
   std::string out;
-  starts->clear();
-  starts->reserve(words.size());
-  for (size_t i = 0; i < words.size(); ++i) {
-    out += i == 0 ? " " : (words[i].clause_break_before ? "\n " : "");
-    starts->push_back(static_cast<uint32_t>(out.size()));
-    out += words[i].number.empty() ? words[i].normalized : words[i].number;
-    out += ' ';
-  }
+  JoinForRegex(words, &out, starts);
   return out;
 }
 

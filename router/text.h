@@ -80,6 +80,8 @@ std::string ToValidUtf8(std::string_view text);
 // is «3» and «х». Soft hyphens, zero-width joiners and combining marks inside a word belong to the
 // word.
 std::vector<Token> Tokenize(std::string_view text, size_t tokens_max);
+// The same into `tokens` (cleared first), reusing its capacity.
+void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* tokens);
 
 // The normalised tokens of `text` joined by single spaces; for tools and tests.
 std::string NormalizeForDisplay(std::string_view text);
