@@ -12,8 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "absl/container/flat_hash_map.h"
-
 #include "router/morphology.h"
 #include "router/normalize.h"
 #include "router/rules_compiler.h"
@@ -105,26 +103,19 @@ constexpr std::string_view kClauseWords[] = {"но", "а", "однако", "за
 
 uint8_t FlagsOf(std::string_view word) {
   // Built once (function-local statics are initialised thread-safely).
-  static const absl::flat_hash_map<std::string_view, uint8_t> kFlags = [] {
-    absl::flat_hash_map<std::string_view, uint8_t> flags;
-    for (std::string_view w : kNegators) flags[w] |= kNegator;
-    flags["нет"] |= kClosingNegator;
-    flags["нету"] |= kClosingNegator;
-    flags["не"] |= kNot;
-    for (std::string_view w : kTransparentWords) flags[w] |= kTransparent;
-    for (std::string_view w : kHedges) flags[w] |= kHedge;
-    for (std::string_view w : kBeingWords) flags[w] |= kBeing;
-    for (std::string_view w : kClauseWords) flags[w] |= kClauseWord;
-    return flags;
+  static const WordTable kTable = [] {
+    WordTable table;
+    for (std::string_view w : kNegators) table.Add(w, kNegator);
+    table.Add("нет", kClosingNegator);
+    table.Add("нету", kClosingNegator);
+    table.Add("не", kNot);
+    for (std::string_view w : kTransparentWords) table.Add(w, kTransparent);
+    for (std::string_view w : kHedges) table.Add(w, kHedge);
+    for (std::string_view w : kBeingWords) table.Add(w, kBeing);
+    for (std::string_view w : kClauseWords) table.Add(w, kClauseWord);
+    return table;
   }();
-  static const size_t kBytesMax = [] {
-    size_t longest = 0;
-    for (const auto& [w, f] : kFlags) longest = std::max(longest, w.size());
-    return longest;
-  }();
-  if (word.size() > kBytesMax) return 0;
-  const auto it = kFlags.find(word);
-  return it == kFlags.end() ? 0 : it->second;
+  return static_cast<uint8_t>(kTable.Find(word));
 }
 
 // True when `choice` is `rule` or lies under it in the IVR menu («3» covers «3.1»).

@@ -6,8 +6,6 @@
 #include <optional>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
-
 namespace ekc::router {
 namespace {
 
@@ -381,53 +379,46 @@ constexpr auto kGreetings = std::to_array<std::string_view>({
 
 // ── The words the passes look up ────────────────────────────────────────────────────────────────
 
-// What the passes need to know of a word: one hash lookup instead of a scan of each list.
-struct WordInfo {
-  std::string_view letter;  // the letter it names when spelled («эм» → «м»), or empty
-  std::optional<NumberWord> number;
-  bool filler = false;
-  bool greeting = false;
-};
+// What the passes need to know of a word, in one lookup: the letter it names when spelled, whether
+// it is a filler or a greeting, and which number word it is.
+constexpr uint32_t kLetterMask = 0xFF;  // index in kLetterNames + 1
+constexpr uint32_t kFillerBit = 1u << 8;
+constexpr uint32_t kGreetingBit = 1u << 9;
+constexpr int kNumberShift = 16;  // index in kNumberWords + 1
+static_assert(kLetterNames.size() < kLetterMask);
+static_assert(kNumberWords.size() < (1u << (32 - kNumberShift)));
 
-const WordInfo* FindWordInfo(std::string_view word) {
+uint32_t WordBits(std::string_view word) {
   // Built once (function-local statics are initialised thread-safely).
-  static const absl::flat_hash_map<std::string_view, WordInfo> kByWord = [] {
-    absl::flat_hash_map<std::string_view, WordInfo> map;
-    for (const NumberWord& n : kNumberWords) map[n.word].number = n;
-    for (const LetterName& l : kLetterNames) map[l.name].letter = l.letter;
-    for (std::string_view filler : kFillers) map[filler].filler = true;
-    for (std::string_view greeting : kGreetings) map[greeting].greeting = true;
-    return map;
+  static const WordTable kTable = [] {
+    WordTable table;
+    for (size_t i = 0; i < kNumberWords.size(); ++i) {
+      table.Add(kNumberWords[i].word, static_cast<uint32_t>(i + 1) << kNumberShift);
+    }
+    for (size_t i = 0; i < kLetterNames.size(); ++i) {
+      table.Add(kLetterNames[i].name, static_cast<uint32_t>(i + 1));
+    }
+    for (std::string_view filler : kFillers) table.Add(filler, kFillerBit);
+    for (std::string_view greeting : kGreetings) table.Add(greeting, kGreetingBit);
+    return table;
   }();
-  static const size_t kBytesMax = [] {
-    size_t longest = 0;
-    for (const auto& [word, info] : kByWord) longest = std::max(longest, word.size());
-    return longest;
-  }();
-  if (word.size() > kBytesMax) return nullptr;
-  const auto it = kByWord.find(word);
-  return it == kByWord.end() ? nullptr : &it->second;
+  return kTable.Find(word);
 }
 
 std::optional<NumberWord> FindNumberWord(std::string_view word) {
-  const WordInfo* info = FindWordInfo(word);
-  return info == nullptr ? std::nullopt : info->number;
+  const uint32_t number = WordBits(word) >> kNumberShift;
+  if (number == 0) return std::nullopt;
+  return kNumberWords[number - 1];
 }
 
 std::string_view LetterOf(std::string_view word) {
-  const WordInfo* info = FindWordInfo(word);
-  return info == nullptr ? std::string_view() : info->letter;
+  const uint32_t letter = WordBits(word) & kLetterMask;
+  return letter == 0 ? std::string_view() : kLetterNames[letter - 1].letter;
 }
 
-bool IsFiller(std::string_view word) {
-  const WordInfo* info = FindWordInfo(word);
-  return info != nullptr && info->filler;
-}
+bool IsFiller(std::string_view word) { return (WordBits(word) & kFillerBit) != 0; }
 
-bool IsGreeting(std::string_view word) {
-  const WordInfo* info = FindWordInfo(word);
-  return info != nullptr && info->greeting;
-}
+bool IsGreeting(std::string_view word) { return (WordBits(word) & kGreetingBit) != 0; }
 
 bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_dropped) {
   const std::string_view word = tokens[i].normalized;

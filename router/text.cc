@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <utility>
 
 namespace ekc::router {
@@ -413,6 +414,54 @@ std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
   std::vector<Token> tokens;
   Tokenize(text, tokens_max, &tokens);
   return tokens;
+}
+
+uint64_t WordTable::Hash(std::string_view word) {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  if (word.size() >= 8) {
+    std::memcpy(&head, word.data(), 8);
+    std::memcpy(&tail, word.data() + word.size() - 8, 8);
+  } else {
+    for (char c : word) head = (head << 8) | static_cast<unsigned char>(c);
+  }
+  const uint64_t h = head * 0x9E3779B97F4A7C15ull ^ (tail + word.size()) * 0xC2B2AE3D27D4EB4Full;
+  return h ^ (h >> 29);
+}
+
+void WordTable::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+  count_ = 0;
+  for (const Slot& slot : old) {
+    if (!slot.word.empty()) Add(slot.word, slot.bits);
+  }
+}
+
+void WordTable::Add(std::string_view word, uint32_t bits) {
+  if ((count_ + 1) * 4 > slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = Hash(word) & mask;; i = (i + 1) & mask) {
+    if (slots_[i].word.empty()) {
+      slots_[i] = Slot{word, bits};
+      ++count_;
+      word_bytes_max_ = std::max(word_bytes_max_, word.size());
+      return;
+    }
+    if (slots_[i].word == word) {
+      slots_[i].bits |= bits;
+      return;
+    }
+  }
+}
+
+uint32_t WordTable::Find(std::string_view word) const {
+  if (word.empty() || word.size() > word_bytes_max_) return 0;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = Hash(word) & mask; !slots_[i].word.empty(); i = (i + 1) & mask) {
+    if (slots_[i].word == word) return slots_[i].bits;
+  }
+  return 0;
 }
 
 std::string NormalizeForDisplay(std::string_view text) {

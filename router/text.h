@@ -83,6 +83,32 @@ std::vector<Token> Tokenize(std::string_view text, size_t tokens_max);
 // The same into `tokens` (cleared first), reusing its capacity.
 void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* tokens);
 
+// A fixed set of normalised words, each with a few bits: for the classifier's word lists (number
+// words, fillers, negations), asked about every word of every text. Open addressing over a hash of
+// the word's length and its first and last bytes; the table is at most a quarter full, so a word
+// that is not there (the common case) costs about one probe. Built once, then read-only: Find is
+// safe on any thread.
+class WordTable {
+ public:
+  // Adds `bits` to the word's bits (a word may be in several lists). `word` is not empty, and its
+  // bytes must outlive the table (a string literal).
+  void Add(std::string_view word, uint32_t bits);
+  // The word's bits, 0 for a word that is not there.
+  uint32_t Find(std::string_view word) const;
+
+ private:
+  struct Slot {
+    std::string_view word;  // empty: a free slot
+    uint32_t bits = 0;
+  };
+  static uint64_t Hash(std::string_view word);
+  void Grow();
+
+  std::vector<Slot> slots_;  // a power of two
+  size_t count_ = 0;
+  size_t word_bytes_max_ = 0;
+};
+
 // The normalised tokens of `text` joined by single spaces; for tools and tests.
 std::string NormalizeForDisplay(std::string_view text);
 
