@@ -149,7 +149,23 @@ constexpr auto kNumberWords = std::to_array<NumberWord>({
     {"миллионов", 1'000'000 * kOne, NumberKind::kMultiplier},
 });
 
-std::optional<NumberWord> FindNumberWord(std::string_view word);
+// What the passes need to know of a word, found once per word by WordBits (below, after the lists):
+// the letter it names when spelled, whether it is a filler, a greeting or «девушка», and which
+// number word it is.
+constexpr uint32_t kLetterMask = 0xFF;  // index in kLetterNames + 1
+constexpr uint32_t kFillerBit = 1u << 8;
+constexpr uint32_t kGreetingBit = 1u << 9;
+constexpr uint32_t kGirlBit = 1u << 10;  // «девушка»: a filler when it addresses the operator
+constexpr int kNumberShift = 16;         // index in kNumberWords + 1
+static_assert(kNumberWords.size() < (1u << (32 - kNumberShift)));
+
+uint32_t WordBits(std::string_view word);
+
+std::optional<NumberWord> NumberWordOf(uint32_t bits) {
+  const uint32_t number = bits >> kNumberShift;
+  if (number == 0) return std::nullopt;
+  return kNumberWords[number - 1];
+}
 
 bool IsDigits(std::string_view text) {
   return !text.empty() &&
@@ -216,14 +232,15 @@ int PlaceOf(Tenths value) {
 // Reads a run of number words (a number in digits may start it: «10 тысяч») starting at `i`.
 // Returns the number of tokens read (0 when tokens[i] is not a number) and its value. «два три»
 // is two numbers: a component must take a smaller place than the one before it.
-std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i) {
+std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens,
+                                     const std::vector<uint32_t>& bits, size_t i) {
   Tenths total = 0;
   Tenths group = 0;
   int free_place = 4;  // components must take a place below this
   size_t read = 0;
   for (size_t j = i; j < tokens.size(); ++j) {
     if (j > i && tokens[j].clause_break_before) break;
-    std::optional<NumberWord> word = FindNumberWord(tokens[j].normalized);
+    std::optional<NumberWord> word = NumberWordOf(bits[j]);
     bool digits = false;
     if (!word && j == i && tokens[j].is_number) {
       std::optional<Tenths> value = DigitsValue(tokens[j].number);
@@ -250,12 +267,12 @@ std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i)
   return {read, std::min(total + group, kNumberTenthsMax)};
 }
 
-void ReadNumberWords(std::vector<Token>* words) {
+void ReadNumberWords(std::vector<Token>* words, const std::vector<uint32_t>& bits) {
   // In place: a merged number takes the place of its first word.
   std::vector<Token>& tokens = *words;
   size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
-    const auto [read, value] = ReadNumber(tokens, i);
+    const auto [read, value] = ReadNumber(tokens, bits, i);
     if (read == 0) {
       if (kept != i) tokens[kept] = std::move(tokens[i]);
       ++kept;
@@ -303,7 +320,12 @@ constexpr auto kSpelledAbbreviations = std::to_array<std::string_view>({
 });
 constexpr size_t kSpelledLettersMax = 6;
 
-std::string_view LetterOf(std::string_view word);
+static_assert(kLetterNames.size() < kLetterMask);
+
+std::string_view LetterOf(uint32_t bits) {
+  const uint32_t letter = bits & kLetterMask;
+  return letter == 0 ? std::string_view() : kLetterNames[letter - 1].letter;
+}
 
 bool IsSpelledAbbreviation(std::string_view letters) {
   return std::find(kSpelledAbbreviations.begin(), kSpelledAbbreviations.end(), letters) !=
@@ -312,12 +334,13 @@ bool IsSpelledAbbreviation(std::string_view letters) {
 
 // At `i`, the longest run of letter names (2..kSpelledLettersMax) that spells an abbreviation:
 // its length in tokens and the abbreviation, or 0.
-std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_t i) {
+std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens,
+                                         const std::vector<uint32_t>& bits, size_t i) {
   std::string letters;
   std::pair<size_t, std::string> best{0, ""};
   for (size_t j = i; j < tokens.size() && j - i < kSpelledLettersMax; ++j) {
     if (j > i && tokens[j].clause_break_before) break;
-    const std::string_view letter = LetterOf(tokens[j].normalized);
+    const std::string_view letter = LetterOf(bits[j]);
     if (letter.empty()) break;
     letters += letter;
     if (j > i && IsSpelledAbbreviation(letters)) best = {j - i + 1, letters};
@@ -326,20 +349,24 @@ std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_
   return best;
 }
 
-void MergeSpelledAbbreviations(std::vector<Token>* words) {
+void MergeSpelledAbbreviations(std::vector<Token>* words, std::vector<uint32_t>* word_bits) {
   std::vector<Token>& tokens = *words;
+  std::vector<uint32_t>& bits = *word_bits;
   // Most texts spell nothing: keep them as they are unless two letter names stand side by side.
   bool pair = false;
   for (size_t i = 1; i < tokens.size() && !pair; ++i) {
-    pair = !LetterOf(tokens[i].normalized).empty() && !LetterOf(tokens[i - 1].normalized).empty();
+    pair = (bits[i] & kLetterMask) != 0 && (bits[i - 1] & kLetterMask) != 0;
   }
   if (!pair) return;
   // In place: a merged abbreviation takes the place of its first letter.
   size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
-    auto [count, abbreviation] = SpelledAt(tokens, i);
+    auto [count, abbreviation] = SpelledAt(tokens, bits, i);
     if (count == 0) {
-      if (kept != i) tokens[kept] = std::move(tokens[i]);
+      if (kept != i) {
+        tokens[kept] = std::move(tokens[i]);
+        bits[kept] = bits[i];
+      }
       ++kept;
       ++i;
       continue;
@@ -349,9 +376,11 @@ void MergeSpelledAbbreviations(std::vector<Token>* words) {
     if (&merged != &tokens[i]) merged = std::move(tokens[i]);
     merged.length = end - merged.offset;
     merged.normalized = std::move(abbreviation);
+    bits[kept - 1] = WordBits(merged.normalized);
     i += count;
   }
   tokens.resize(kept);
+  bits.resize(kept);
 }
 
 // ── Fillers ─────────────────────────────────────────────────────────────────────────────────────
@@ -379,15 +408,6 @@ constexpr auto kGreetings = std::to_array<std::string_view>({
 
 // ── The words the passes look up ────────────────────────────────────────────────────────────────
 
-// What the passes need to know of a word, in one lookup: the letter it names when spelled, whether
-// it is a filler or a greeting, and which number word it is.
-constexpr uint32_t kLetterMask = 0xFF;  // index in kLetterNames + 1
-constexpr uint32_t kFillerBit = 1u << 8;
-constexpr uint32_t kGreetingBit = 1u << 9;
-constexpr int kNumberShift = 16;  // index in kNumberWords + 1
-static_assert(kLetterNames.size() < kLetterMask);
-static_assert(kNumberWords.size() < (1u << (32 - kNumberShift)));
-
 uint32_t WordBits(std::string_view word) {
   // Built once (function-local statics are initialised thread-safely).
   static const WordTable kTable = [] {
@@ -400,48 +420,35 @@ uint32_t WordBits(std::string_view word) {
     }
     for (std::string_view filler : kFillers) table.Add(filler, kFillerBit);
     for (std::string_view greeting : kGreetings) table.Add(greeting, kGreetingBit);
+    table.Add("девушка", kGirlBit);
     return table;
   }();
   return kTable.Find(word);
 }
 
-std::optional<NumberWord> FindNumberWord(std::string_view word) {
-  const uint32_t number = WordBits(word) >> kNumberShift;
-  if (number == 0) return std::nullopt;
-  return kNumberWords[number - 1];
-}
-
-std::string_view LetterOf(std::string_view word) {
-  const uint32_t letter = WordBits(word) & kLetterMask;
-  return letter == 0 ? std::string_view() : kLetterNames[letter - 1].letter;
-}
-
-bool IsFiller(std::string_view word) { return (WordBits(word) & kFillerBit) != 0; }
-
-bool IsGreeting(std::string_view word) { return (WordBits(word) & kGreetingBit) != 0; }
-
-bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_dropped) {
-  const std::string_view word = tokens[i].normalized;
-  if (IsFiller(word)) return true;
-  if (word != "девушка") return false;
+bool IsFillerAt(const std::vector<Token>& tokens, const std::vector<uint32_t>& bits, size_t i,
+                bool previous_dropped) {
+  if ((bits[i] & kFillerBit) != 0) return true;
+  if ((bits[i] & kGirlBit) == 0) return false;
   if (i == 0 || tokens[i].clause_break_before || previous_dropped) return true;
-  if (IsGreeting(tokens[i - 1].normalized)) return true;
+  if ((bits[i - 1] & kGreetingBit) != 0) return true;
   return i + 1 == tokens.size() || tokens[i + 1].clause_break_before ||
-         IsGreeting(tokens[i + 1].normalized);
+         (bits[i + 1] & kGreetingBit) != 0;
 }
 
-void DropFillers(std::vector<Token>* words, std::vector<Token>* fillers) {
+void DropFillers(std::vector<Token>* words, std::vector<uint32_t>* word_bits,
+                 std::vector<Token>* fillers) {
   std::vector<Token>& tokens = *words;
+  std::vector<uint32_t>& bits = *word_bits;
   // Most texts have none: look before allocating.
-  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) {
-        return IsFiller(t.normalized) || t.normalized == "девушка";
-      })) {
+  if (std::none_of(bits.begin(), bits.end(),
+                   [](uint32_t b) { return (b & (kFillerBit | kGirlBit)) != 0; })) {
     return;
   }
   // In place: kept words move down over the dropped ones.
   std::vector<bool> filler(tokens.size(), false);
   for (size_t i = 0; i < tokens.size(); ++i) {
-    filler[i] = IsFillerAt(tokens, i, i > 0 && filler[i - 1]);
+    filler[i] = IsFillerAt(tokens, bits, i, i > 0 && filler[i - 1]);
   }
   size_t kept = 0;
   bool carry_break = false;
@@ -454,10 +461,14 @@ void DropFillers(std::vector<Token>* words, std::vector<Token>* fillers) {
     Token& token = tokens[i];
     token.clause_break_before = kept > 0 && (token.clause_break_before || carry_break);
     carry_break = false;
-    if (kept != i) tokens[kept] = std::move(token);
+    if (kept != i) {
+      tokens[kept] = std::move(token);
+      bits[kept] = bits[i];
+    }
     ++kept;
   }
   tokens.resize(kept);
+  bits.resize(kept);
 }
 
 }  // namespace
@@ -472,9 +483,13 @@ void NormalizeText(std::string_view text, size_t tokens_max, NormalizedText* out
   Tokenize(text, tokens_max, &out->words);
   out->fillers.clear();
   MergeDigitGroups(text, &out->words);
-  MergeSpelledAbbreviations(&out->words);
-  DropFillers(&out->words, &out->fillers);
-  ReadNumberWords(&out->words);
+  // Each word's bits, looked up once and kept beside it through the passes.
+  thread_local std::vector<uint32_t> bits;
+  bits.clear();
+  for (const Token& word : out->words) bits.push_back(WordBits(word.normalized));
+  MergeSpelledAbbreviations(&out->words, &bits);
+  DropFillers(&out->words, &bits, &out->fillers);
+  ReadNumberWords(&out->words, bits);
 }
 
 NormalizedText NormalizeText(std::string_view text, size_t tokens_max) {

@@ -233,6 +233,47 @@ inline DecodedCodePoint DecodeFast(std::string_view text, size_t offset) {
   return DecodeUtf8At(text, offset);
 }
 
+// Reads the run of «ё» and А..я starting at `*offset` (at most kTokenCodePointsMax letters),
+// byte by byte: the bulk of every text. Each letter goes to `typed` and, folded, to `plain` (two
+// bytes each); returns how many and moves `*offset` past them.
+size_t FoldPlainRussian(std::string_view text, size_t* offset,
+                        std::array<char32_t, kTokenCodePointsMax>* typed,
+                        std::array<char, kTokenCodePointsMax * 2>* plain) {
+  size_t count = 0;
+  size_t at = *offset;
+  while (at + 1 < text.size() && count < kTokenCodePointsMax) {
+    const auto b0 = static_cast<unsigned char>(text[at]);
+    const auto b1 = static_cast<unsigned char>(text[at + 1]);
+    unsigned char lead = 0;
+    unsigned char trail = 0;
+    if (b0 == 0xD0 && b1 >= 0xB0 && b1 <= 0xBF) {  // а..п
+      lead = 0xD0;
+      trail = b1;
+    } else if (b0 == 0xD1 && b1 >= 0x80 && b1 <= 0x8F) {  // р..я
+      lead = 0xD1;
+      trail = b1;
+    } else if (b0 == 0xD0 && b1 >= 0x90 && b1 <= 0x9F) {  // А..П → а..п
+      lead = 0xD0;
+      trail = b1 + 0x20;
+    } else if (b0 == 0xD0 && b1 >= 0xA0 && b1 <= 0xAF) {  // Р..Я → р..я
+      lead = 0xD1;
+      trail = b1 - 0x20;
+    } else if ((b0 == 0xD0 && b1 == 0x81) || (b0 == 0xD1 && b1 == 0x91)) {  // Ё, ё → е
+      lead = 0xD0;
+      trail = 0xB5;
+    } else {
+      break;
+    }
+    (*typed)[count] = static_cast<char32_t>(((b0 & 0x1F) << 6) | (b1 & 0x3F));
+    (*plain)[count * 2] = static_cast<char>(lead);
+    (*plain)[count * 2 + 1] = static_cast<char>(trail);
+    ++count;
+    at += 2;
+  }
+  *offset = at;
+  return count;
+}
+
 }  // namespace
 
 DecodedCodePoint DecodeUtf8At(std::string_view text, size_t offset) {
@@ -317,8 +358,20 @@ size_t CodePointCount(std::string_view text) {
 }
 
 size_t FindInvalidUtf8(std::string_view text) {
-  for (size_t offset = 0; offset < text.size();) {
-    const DecodedCodePoint d = DecodeFast(text, offset);
+  const size_t size = text.size();
+  for (size_t offset = 0; offset < size;) {
+    // ASCII and two-byte sequences (Cyrillic) without decoding them.
+    const auto b0 = static_cast<unsigned char>(text[offset]);
+    if (b0 < 0x80) {
+      ++offset;
+      continue;
+    }
+    if (b0 >= 0xC2 && b0 <= 0xDF && offset + 1 < size &&
+        (static_cast<unsigned char>(text[offset + 1]) & 0xC0) == 0x80) {
+      offset += 2;
+      continue;
+    }
+    const DecodedCodePoint d = DecodeUtf8At(text, offset);
     if (!d.valid) return offset;
     offset += d.length;
   }
@@ -370,6 +423,10 @@ void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* toke
     size_t end = offset;
     size_t typed_count = 0;
     bool all_plain = true;  // every code point so far is «ё» or А..я: `plain` holds the result
+    if (kind == CharKind::kLetter) {
+      typed_count = FoldPlainRussian(text, &offset, &typed, &plain);
+      if (typed_count > 0) end = offset;
+    }
     while (offset < text.size() && typed_count < kTokenCodePointsMax) {
       const DecodedCodePoint d = DecodeFast(text, offset);
       const CharKind k = KindOfFast(d);
@@ -440,15 +497,16 @@ void WordTable::Grow() {
 
 void WordTable::Add(std::string_view word, uint32_t bits) {
   if ((count_ + 1) * 4 > slots_.size()) Grow();
+  const uint64_t hash = Hash(word);
   const size_t mask = slots_.size() - 1;
-  for (size_t i = Hash(word) & mask;; i = (i + 1) & mask) {
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
     if (slots_[i].word.empty()) {
-      slots_[i] = Slot{word, bits};
+      slots_[i] = Slot{word, hash, bits};
       ++count_;
       word_bytes_max_ = std::max(word_bytes_max_, word.size());
       return;
     }
-    if (slots_[i].word == word) {
+    if (slots_[i].hash == hash && slots_[i].word == word) {
       slots_[i].bits |= bits;
       return;
     }
@@ -457,9 +515,10 @@ void WordTable::Add(std::string_view word, uint32_t bits) {
 
 uint32_t WordTable::Find(std::string_view word) const {
   if (word.empty() || word.size() > word_bytes_max_) return 0;
+  const uint64_t hash = Hash(word);
   const size_t mask = slots_.size() - 1;
-  for (size_t i = Hash(word) & mask; !slots_[i].word.empty(); i = (i + 1) & mask) {
-    if (slots_[i].word == word) return slots_[i].bits;
+  for (size_t i = hash & mask; !slots_[i].word.empty(); i = (i + 1) & mask) {
+    if (slots_[i].hash == hash && slots_[i].word == word) return slots_[i].bits;
   }
   return 0;
 }

@@ -99,6 +99,7 @@ class WordTable {
  private:
   struct Slot {
     std::string_view word;  // empty: a free slot
+    uint64_t hash = 0;      // Hash(word): most probes that meet another word stop at it
     uint32_t bits = 0;
   };
   static uint64_t Hash(std::string_view word);
