@@ -653,19 +653,17 @@ void CompiledRuleSet::Describe(const Ranked& entry, const Reading& reading,
   match->set_title(info.title);
   match->set_score(entry.score);
   match->set_urgent(entry.urgent);
-  for (const rules::IvrRule& ivr : rules_.situations[entry.situation].ivr) {
-    if (ivr_choice.empty() || !IvrMatches(ivr.choice, ivr_choice)) continue;
-    if (static_cast<size_t>(match->terms_size()) == kTermsPerSituationMax) break;
-    ekc::v1::MatchedTerm* term = match->add_terms();
-    // An IVR choice is not in the text: it is shown as chosen, with no position (length 0).
-    term->set_text(ToValidUtf8(ivr_choice));
-    term->set_matcher(ivr.matcher);
-  }
+  const std::vector<rules::IvrRule>& ivrs = rules_.situations[entry.situation].ivr;
+  const auto chosen = [&](const rules::IvrRule& ivr) {
+    return !ivr_choice.empty() && IvrMatches(ivr.choice, ivr_choice);
+  };
+  const size_t ivr_terms = std::min<size_t>(
+      kTermsPerSituationMax, static_cast<size_t>(std::count_if(ivrs.begin(), ivrs.end(), chosen)));
   // The evidence in reading order, after the IVR choice: an operator reads it alongside the text.
   // An insertion sort: stable, in place, and the hits of one situation are few.
   std::array<const Hit*, kTermsPerSituationMax> shown{};
   size_t shown_count = 0;
-  const size_t room = kTermsPerSituationMax - static_cast<size_t>(match->terms_size());
+  const size_t room = kTermsPerSituationMax - ivr_terms;
   const auto offset_of = [&](const Hit* hit) { return reading.words()[hit->first].offset; };
   for (uint32_t v = entry.valid_begin; v < entry.valid_end; ++v) {
     const Hit* hit = &reading.hits[reading.valid[v]];
@@ -676,6 +674,15 @@ void CompiledRuleSet::Describe(const Ranked& entry, const Reading& reading,
     if (shown_count < room) ++shown_count;
     for (size_t i = shown_count - 1; i > at; --i) shown[i] = shown[i - 1];
     shown[at] = hit;
+  }
+  match->mutable_terms()->Reserve(static_cast<int>(ivr_terms + shown_count));
+  for (const rules::IvrRule& ivr : ivrs) {
+    if (!chosen(ivr)) continue;
+    if (static_cast<size_t>(match->terms_size()) == ivr_terms) break;
+    ekc::v1::MatchedTerm* term = match->add_terms();
+    // An IVR choice is not in the text: it is shown as chosen, with no position (length 0).
+    term->set_text(ToValidUtf8(ivr_choice));
+    term->set_matcher(ivr.matcher);
   }
   for (size_t i = 0; i < shown_count; ++i) {
     const Hit& hit = *shown[i];
@@ -690,6 +697,7 @@ void CompiledRuleSet::Describe(const Ranked& entry, const Reading& reading,
     const std::string& matcher = rules_.patterns[hit.pattern].matcher;
     term->set_matcher(hit.typo ? matcher + " (typo)" : matcher);
   }
+  match->mutable_skills()->Reserve(static_cast<int>(info.skills.size()));
   for (const std::string& skill : info.skills) match->add_skills(skill);
   match->set_queue(info.queue);
 }
@@ -733,6 +741,7 @@ ekc::v1::Classification CompiledRuleSet::Run(const ClassifyInput& input,
   ekc::v1::Classification result;
   // URGENT if any urgency rule fired, else the highest priority recognised, NORMAL when none.
   ekc::v1::Priority priority = ekc::v1::PRIORITY_UNSPECIFIED;
+  result.mutable_situations()->Reserve(static_cast<int>(ranked.size()));
   for (const Ranked& entry : ranked) {
     const ekc::v1::Priority own = rules_.infos[entry.situation].priority;
     priority = std::max(priority, entry.urgent ? ekc::v1::PRIORITY_URGENT : own);

@@ -233,6 +233,20 @@ inline DecodedCodePoint DecodeFast(std::string_view text, size_t offset) {
   return DecodeUtf8At(text, offset);
 }
 
+// For the two-byte sequences D0 xx and D1 xx (U+0400..U+047F), indexed by the lead byte's low bit
+// and the trailing byte's low six bits: the folded letter's two UTF-8 bytes (lead << 8 | trail)
+// when the code point is «ё» or А..я, else 0.
+constexpr std::array<uint16_t, 128> kPlainRussianFolds = [] {
+  std::array<uint16_t, 128> folds{};
+  for (char32_t c = 0x400; c < 0x480; ++c) {
+    if (!InRange(c, 0x410, 0x44F) && c != 0x401 && c != 0x451) continue;
+    const char32_t folded = (c == 0x401 || c == 0x451) ? U'е' : (c < 0x430 ? c + 0x20 : c);
+    folds[c - 0x400] =
+        static_cast<uint16_t>(((0xC0 | (folded >> 6)) << 8) | (0x80 | (folded & 0x3F)));
+  }
+  return folds;
+}();
+
 // Reads the run of «ё» and А..я starting at `*offset` (at most kTokenCodePointsMax letters),
 // byte by byte: the bulk of every text. Each letter goes to `typed` and, folded, to `plain` (two
 // bytes each); returns how many and moves `*offset` past them.
@@ -244,29 +258,12 @@ size_t FoldPlainRussian(std::string_view text, size_t* offset,
   while (at + 1 < text.size() && count < kTokenCodePointsMax) {
     const auto b0 = static_cast<unsigned char>(text[at]);
     const auto b1 = static_cast<unsigned char>(text[at + 1]);
-    unsigned char lead = 0;
-    unsigned char trail = 0;
-    if (b0 == 0xD0 && b1 >= 0xB0 && b1 <= 0xBF) {  // а..п
-      lead = 0xD0;
-      trail = b1;
-    } else if (b0 == 0xD1 && b1 >= 0x80 && b1 <= 0x8F) {  // р..я
-      lead = 0xD1;
-      trail = b1;
-    } else if (b0 == 0xD0 && b1 >= 0x90 && b1 <= 0x9F) {  // А..П → а..п
-      lead = 0xD0;
-      trail = b1 + 0x20;
-    } else if (b0 == 0xD0 && b1 >= 0xA0 && b1 <= 0xAF) {  // Р..Я → р..я
-      lead = 0xD1;
-      trail = b1 - 0x20;
-    } else if ((b0 == 0xD0 && b1 == 0x81) || (b0 == 0xD1 && b1 == 0x91)) {  // Ё, ё → е
-      lead = 0xD0;
-      trail = 0xB5;
-    } else {
-      break;
-    }
+    if ((b0 & 0xFE) != 0xD0 || (b1 & 0xC0) != 0x80) break;
+    const uint16_t folded = kPlainRussianFolds[((b0 & 1) << 6) | (b1 & 0x3F)];
+    if (folded == 0) break;
     (*typed)[count] = static_cast<char32_t>(((b0 & 0x1F) << 6) | (b1 & 0x3F));
-    (*plain)[count * 2] = static_cast<char>(lead);
-    (*plain)[count * 2 + 1] = static_cast<char>(trail);
+    (*plain)[count * 2] = static_cast<char>(folded >> 8);
+    (*plain)[count * 2 + 1] = static_cast<char>(folded & 0xFF);
     ++count;
     at += 2;
   }
@@ -395,7 +392,9 @@ std::string ToValidUtf8(std::string_view text) {
 }
 
 void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* tokens) {
-  tokens->clear();
+  // The tokens of an earlier text are reused, strings and all: their capacity stays, so a text of
+  // words seen at that length before allocates nothing here.
+  size_t count = 0;
   // A word takes about seven bytes with its space: reserve for that, within the bound.
   tokens->reserve(std::min(tokens_max, text.size() / 6 + 1));
   std::array<char32_t, kTokenCodePointsMax> typed;
@@ -404,7 +403,7 @@ void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* toke
   bool break_pending = false;
   size_t previous_end = 0;
   size_t offset = 0;
-  while (offset < text.size() && tokens->size() < tokens_max) {
+  while (offset < text.size() && count < tokens_max) {
     const DecodedCodePoint first = DecodeFast(text, offset);
     const CharKind kind = KindOfFast(first);
     if (kind != CharKind::kLetter && kind != CharKind::kDigit) {
@@ -451,12 +450,14 @@ void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* toke
       }
     }
     offset = end;  // give back trailing invisible characters
-    Token& token = tokens->emplace_back();
+    Token& token = count < tokens->size() ? (*tokens)[count] : tokens->emplace_back();
+    ++count;
+    token.number.clear();
     token.offset = static_cast<uint32_t>(start);
     token.length = static_cast<uint32_t>(end - start);
     token.is_number = kind == CharKind::kDigit;
     token.clause_break_before =
-        tokens->size() > 1 && (break_pending || start - previous_end > kTokenGapBytesMax);
+        count > 1 && (break_pending || start - previous_end > kTokenGapBytesMax);
     if (all_plain) {
       token.normalized.assign(plain.data(), typed_count * 2);
     } else {
@@ -465,6 +466,7 @@ void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* toke
     break_pending = false;
     previous_end = end;
   }
+  tokens->resize(count);
 }
 
 std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
