@@ -317,9 +317,12 @@ void CompiledRuleSet::Read(std::string_view text, Reading* reading) const {
 std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, const Pattern& pattern,
                                                      uint32_t first) const {
   // The positions the phrase's k-th word can take, given the earlier words; the match ends at the
-  // earliest position of the last word. Fixed arrays: this runs for every phrase a word starts.
-  std::array<uint32_t, kPhrasePositionsMax> positions{first};
-  std::array<uint32_t, kPhrasePositionsMax> next{};
+  // earliest position of the last word. Fixed arrays, left uninitialised (only their first
+  // `..._count` entries are read): this runs for every phrase a word starts.
+  std::array<uint32_t, kPhrasePositionsMax> buffers[2];
+  uint32_t* positions = buffers[0].data();
+  uint32_t* next = buffers[1].data();
+  positions[0] = first;
   size_t position_count = 1;
   const size_t count = reading.words().size();
   for (size_t k = 1; k < pattern.words.size(); ++k) {
@@ -331,8 +334,8 @@ std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, con
         // A gap never skips a negation: «ребёнок не инвалид» is not «ребёнок-инвалид».
         if (j > at + 1 && (reading.flags[j - 1] & kNegator) != 0) break;
         if (!reading.HasTerm(j, pattern.words[k])) continue;
-        const auto end = next.begin() + next_count;
-        if (std::find(next.begin(), end, j) == end && next_count < kPhrasePositionsMax) {
+        uint32_t* const end = next + next_count;
+        if (std::find(next, end, j) == end && next_count < kPhrasePositionsMax) {
           next[next_count++] = static_cast<uint32_t>(j);
         }
       }
@@ -341,7 +344,7 @@ std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, con
     std::swap(positions, next);
     position_count = next_count;
   }
-  return *std::min_element(positions.begin(), positions.begin() + position_count);
+  return *std::min_element(positions, positions + position_count);
 }
 
 void CompiledRuleSet::FindWordHits(Reading* reading, ekc::v1::Channel channel) const {

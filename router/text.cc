@@ -481,6 +481,13 @@ uint64_t WordTable::Hash(std::string_view word) {
   if (word.size() >= 8) {
     std::memcpy(&head, word.data(), 8);
     std::memcpy(&tail, word.data() + word.size() - 8, 8);
+  } else if (word.size() >= 4) {
+    uint32_t first = 0;
+    uint32_t last = 0;
+    std::memcpy(&first, word.data(), 4);
+    std::memcpy(&last, word.data() + word.size() - 4, 4);
+    head = first;
+    tail = last;
   } else {
     for (char c : word) head = (head << 8) | static_cast<unsigned char>(c);
   }
