@@ -248,22 +248,27 @@ constexpr std::array<uint16_t, 128> kPlainRussianFolds = [] {
 }();
 
 // Reads the run of «ё» and А..я starting at `*offset` (at most kTokenCodePointsMax letters),
-// byte by byte: the bulk of every text. Each letter goes to `typed` and, folded, to `plain` (two
-// bytes each); returns how many and moves `*offset` past them.
+// byte by byte: the bulk of every text. Each letter goes, folded, to `plain` (two bytes each);
+// returns how many and moves `*offset` past them. Lowercase а..я, the most common, are their own
+// fold and skip the table.
 size_t FoldPlainRussian(std::string_view text, size_t* offset,
-                        std::array<char32_t, kTokenCodePointsMax>* typed,
                         std::array<char, kTokenCodePointsMax * 2>* plain) {
   size_t count = 0;
   size_t at = *offset;
+  char* out = plain->data();
   while (at + 1 < text.size() && count < kTokenCodePointsMax) {
     const auto b0 = static_cast<unsigned char>(text[at]);
     const auto b1 = static_cast<unsigned char>(text[at + 1]);
-    if ((b0 & 0xFE) != 0xD0 || (b1 & 0xC0) != 0x80) break;
-    const uint16_t folded = kPlainRussianFolds[((b0 & 1) << 6) | (b1 & 0x3F)];
-    if (folded == 0) break;
-    (*typed)[count] = static_cast<char32_t>(((b0 & 0x1F) << 6) | (b1 & 0x3F));
-    (*plain)[count * 2] = static_cast<char>(folded >> 8);
-    (*plain)[count * 2 + 1] = static_cast<char>(folded & 0xFF);
+    if ((b0 == 0xD0 && (b1 & 0xF0) == 0xB0) || (b0 == 0xD1 && (b1 & 0xF0) == 0x80)) {  // а..я
+      out[count * 2] = static_cast<char>(b0);
+      out[count * 2 + 1] = static_cast<char>(b1);
+    } else {
+      if ((b0 & 0xFE) != 0xD0 || (b1 & 0xC0) != 0x80) break;
+      const uint16_t folded = kPlainRussianFolds[((b0 & 1) << 6) | (b1 & 0x3F)];
+      if (folded == 0) break;
+      out[count * 2] = static_cast<char>(folded >> 8);
+      out[count * 2 + 1] = static_cast<char>(folded & 0xFF);
+    }
     ++count;
     at += 2;
   }
@@ -422,8 +427,11 @@ void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* toke
     size_t end = offset;
     size_t typed_count = 0;
     bool all_plain = true;  // every code point so far is «ё» or А..я: `plain` holds the result
+    // The letters FoldPlainRussian read are not in `typed`: two bytes each from `start`.
+    size_t folded_count = 0;
     if (kind == CharKind::kLetter) {
-      typed_count = FoldPlainRussian(text, &offset, &typed, &plain);
+      folded_count = FoldPlainRussian(text, &offset, &plain);
+      typed_count = folded_count;
       if (typed_count > 0) end = offset;
     }
     while (offset < text.size() && typed_count < kTokenCodePointsMax) {
@@ -461,6 +469,8 @@ void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* toke
     if (all_plain) {
       token.normalized.assign(plain.data(), typed_count * 2);
     } else {
+      for (size_t i = 0; i < folded_count; ++i)
+        typed[i] = DecodeFast(text, start + 2 * i).code_point;
       token.normalized = NormalizeToken(std::u32string_view(typed.data(), typed_count));
     }
     break_pending = false;
