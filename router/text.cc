@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <utility>
 
 namespace ekc::router {
@@ -485,26 +484,6 @@ std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
   return tokens;
 }
 
-uint64_t WordTable::Hash(std::string_view word) {
-  uint64_t head = 0;
-  uint64_t tail = 0;
-  if (word.size() >= 8) {
-    std::memcpy(&head, word.data(), 8);
-    std::memcpy(&tail, word.data() + word.size() - 8, 8);
-  } else if (word.size() >= 4) {
-    uint32_t first = 0;
-    uint32_t last = 0;
-    std::memcpy(&first, word.data(), 4);
-    std::memcpy(&last, word.data() + word.size() - 4, 4);
-    head = first;
-    tail = last;
-  } else {
-    for (char c : word) head = (head << 8) | static_cast<unsigned char>(c);
-  }
-  const uint64_t h = head * 0x9E3779B97F4A7C15ull ^ (tail + word.size()) * 0xC2B2AE3D27D4EB4Full;
-  return h ^ (h >> 29);
-}
-
 void WordTable::Grow() {
   std::vector<Slot> old = std::move(slots_);
   slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
@@ -530,16 +509,6 @@ void WordTable::Add(std::string_view word, uint32_t bits) {
       return;
     }
   }
-}
-
-uint32_t WordTable::Find(std::string_view word) const {
-  if (word.empty() || word.size() > word_bytes_max_) return 0;
-  const uint64_t hash = Hash(word);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask; !slots_[i].word.empty(); i = (i + 1) & mask) {
-    if (slots_[i].hash == hash && slots_[i].word == word) return slots_[i].bits;
-  }
-  return 0;
 }
 
 std::string NormalizeForDisplay(std::string_view text) {

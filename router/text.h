@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +110,37 @@ class WordTable {
   size_t count_ = 0;
   size_t word_bytes_max_ = 0;
 };
+
+// Find and Hash are inline: the classifier asks about every word of every text.
+inline uint64_t WordTable::Hash(std::string_view word) {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  if (word.size() >= 8) {
+    std::memcpy(&head, word.data(), 8);
+    std::memcpy(&tail, word.data() + word.size() - 8, 8);
+  } else if (word.size() >= 4) {
+    uint32_t first = 0;
+    uint32_t last = 0;
+    std::memcpy(&first, word.data(), 4);
+    std::memcpy(&last, word.data() + word.size() - 4, 4);
+    head = first;
+    tail = last;
+  } else {
+    for (char c : word) head = (head << 8) | static_cast<unsigned char>(c);
+  }
+  const uint64_t h = head * 0x9E3779B97F4A7C15ull ^ (tail + word.size()) * 0xC2B2AE3D27D4EB4Full;
+  return h ^ (h >> 29);
+}
+
+inline uint32_t WordTable::Find(std::string_view word) const {
+  if (word.empty() || word.size() > word_bytes_max_) return 0;
+  const uint64_t hash = Hash(word);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask; !slots_[i].word.empty(); i = (i + 1) & mask) {
+    if (slots_[i].hash == hash && slots_[i].word == word) return slots_[i].bits;
+  }
+  return 0;
+}
 
 // The normalised tokens of `text` joined by single spaces; for tools and tests.
 std::string NormalizeForDisplay(std::string_view text);
