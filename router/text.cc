@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "base/check.h"
+
 namespace ekc::router {
 namespace {
 
@@ -494,6 +496,7 @@ void WordTable::Grow() {
 }
 
 void WordTable::Add(std::string_view word, uint32_t bits) {
+  EKC_CHECK(!word.empty());  // an empty word marks a free slot
   if ((count_ + 1) * 4 > slots_.size()) Grow();
   const uint64_t hash = Hash(word);
   const size_t mask = slots_.size() - 1;

@@ -81,14 +81,15 @@ std::string ToValidUtf8(std::string_view text);
 // is «3» and «х». Soft hyphens, zero-width joiners and combining marks inside a word belong to the
 // word.
 std::vector<Token> Tokenize(std::string_view text, size_t tokens_max);
-// The same into `tokens` (cleared first), reusing its capacity.
+// The same into `tokens`, replacing what it held and reusing its tokens' capacity.
 void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* tokens);
 
 // A fixed set of normalised words, each with a few bits: for the classifier's word lists (number
 // words, fillers, negations), asked about every word of every text. Open addressing over a hash of
 // the word's length and its first and last bytes; the table is at most a quarter full, so a word
-// that is not there (the common case) costs about one probe. Built once, then read-only: Find is
-// safe on any thread.
+// that is not there (the common case) costs about one probe. The hash is fixed and cheap: right for
+// a few hundred words written in the code, not for keys from outside. Built once, then read-only:
+// Find is safe on any thread.
 class WordTable {
  public:
   // Adds `bits` to the word's bits (a word may be in several lists). `word` is not empty, and its
