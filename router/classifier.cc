@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -61,45 +60,62 @@ static_assert(kTokensMax <= kClassifyTextBytesMax, "a token takes at least one b
 static_assert(kTermsPerSituationMax > 0);
 static_assert(kPhrasePositionsMax > rules::kGapMax + 1);
 
-bool IsOneOf(std::string_view word, std::initializer_list<std::string_view> list) {
-  return std::find(list.begin(), list.end(), word) != list.end();
-}
+// What the negation logic needs to know of a word: a bit each, found with one lookup per word.
+enum WordFlag : uint8_t {
+  kNegator = 1 << 0,         // «не», «ни», «нет», «нету»
+  kClosingNegator = 1 << 1,  // «нет», «нету»: negates what comes before when it ends the clause
+  kNot = 1 << 2,  // «не»: before a word of being that ends the clause («не было»)
+  kTransparent = 1 << 3,
+  kHedge = 1 << 4,
+  kBeing = 1 << 5,
+  kClauseWord = 1 << 6,
+};
 
-bool IsNegator(std::string_view word) { return IsOneOf(word, {"не", "ни", "нет", "нету"}); }
+constexpr std::string_view kNegators[] = {"не", "ни", "нет", "нету"};
 
 // Words a negation reaches through to the status word after them: «мы не являемся
 // многодетными», «он у нас не инвалид». A word not listed here (a process verb: «не дали
 // инвалидность») takes the negation for itself.
-bool IsTransparent(std::string_view word) {
-  return IsOneOf(
-      word, {"я",        "мы",       "он",       "она",      "они",       "ты",        "вы",
-             "меня",     "нас",      "его",      "ее",       "их",        "мне",       "нам",
-             "ему",      "ей",       "им",       "у",        "же",        "ведь",      "совсем",
-             "вообще",   "уже",      "еще",      "больше",   "точно",     "даже",      "тоже",
-             "никакой",  "никакая",  "никакие",  "никаких",  "никаким",   "никто",     "вовсе",
-             "являюсь",  "являемся", "является", "являются", "являлся",   "являлась",  "являлись",
-             "был",      "была",     "было",     "были",     "считаемся", "считается", "считаюсь",
-             "числимся", "числится", "признан",  "признана", "признаны",  "стал",      "стала",
-             "стали",    "имеем",    "имеет",    "статуса",  "статус",    "такой",     "такая",
-             "такие",    "таких",    "как"});
-}
+constexpr std::string_view kTransparentWords[] = {
+    "я",        "мы",       "он",       "она",     "они",      "ты",       "вы",        "меня",
+    "нас",      "его",      "ее",       "их",      "мне",      "нам",      "ему",       "ей",
+    "им",       "у",        "же",       "ведь",    "совсем",   "вообще",   "уже",       "еще",
+    "больше",   "точно",    "даже",     "тоже",    "никакой",  "никакая",  "никакие",   "никаких",
+    "никаким",  "никто",    "вовсе",    "являюсь", "являемся", "является", "являются",  "являлся",
+    "являлась", "являлись", "был",      "была",    "было",     "были",     "считаемся", "считается",
+    "считаюсь", "числимся", "числится", "признан", "признана", "признаны", "стал",      "стала",
+    "стали",    "имеем",    "имеет",    "статуса", "статус",   "такой",    "такая",     "такие",
+    "таких",    "как"};
 
 // Hedges: «я не малоимущая вроде, но…» still carries the topic.
-bool IsHedge(std::string_view word) {
-  return IsOneOf(word, {"вроде", "наверное", "наверно", "кажется", "видимо", "возможно", "пока",
-                        "формально", "официально", "пожалуй", "якобы", "вродебы"});
-}
+constexpr std::string_view kHedges[] = {"вроде",      "наверное", "наверно", "кажется",
+                                        "видимо",     "возможно", "пока",    "формально",
+                                        "официально", "пожалуй",  "якобы",   "вродебы"};
 
 // Words of being after «не» that close a clause: «суицидальных мыслей не было».
-bool IsBeing(std::string_view word) {
-  return IsOneOf(word, {"было", "был", "была", "были", "имеется", "имеются", "наблюдается",
-                        "бывает", "возникало", "возникает"});
-}
+constexpr std::string_view kBeingWords[] = {"было",      "был",      "была",        "были",
+                                            "имеется",   "имеются",  "наблюдается", "бывает",
+                                            "возникало", "возникает"};
 
 // Conjunctions that start a new clause: negation does not reach over them («суицидальных мыслей
 // нет, но…», transcripts without commas).
-bool IsClauseWord(std::string_view word) {
-  return IsOneOf(word, {"но", "а", "однако", "зато", "хотя"});
+constexpr std::string_view kClauseWords[] = {"но", "а", "однако", "зато", "хотя"};
+
+uint8_t FlagsOf(std::string_view word) {
+  // Built once (function-local statics are initialised thread-safely).
+  static const WordTable kTable = [] {
+    WordTable table;
+    for (std::string_view w : kNegators) table.Add(w, kNegator);
+    table.Add("нет", kClosingNegator);
+    table.Add("нету", kClosingNegator);
+    table.Add("не", kNot);
+    for (std::string_view w : kTransparentWords) table.Add(w, kTransparent);
+    for (std::string_view w : kHedges) table.Add(w, kHedge);
+    for (std::string_view w : kBeingWords) table.Add(w, kBeing);
+    for (std::string_view w : kClauseWords) table.Add(w, kClauseWord);
+    return table;
+  }();
+  return static_cast<uint8_t>(kTable.Find(word));
 }
 
 // True when `choice` is `rule` or lies under it in the IVR menu («3» covers «3.1»).
@@ -147,7 +163,8 @@ struct Exclusion {
   }
 };
 
-// The text as the rules read it, and what matched where.
+// The text as the rules read it, what matched where, and the buffers the steps after reading
+// use. One per thread, reused from text to text so that classifying allocates little.
 struct Reading {
   std::string_view text;  // the input, cut at kClassifyTextBytesMax
   NormalizedText normalized;
@@ -155,13 +172,22 @@ struct Reading {
   std::vector<uint32_t> terms;       // term ids, kTypoBit on typo matches
   std::vector<uint32_t> clause;      // word → clause number
   std::vector<uint8_t> kin;          // word → kinship group + 1, or 0
-  std::vector<uint8_t> negator;      // word → 1 for «не», «ни», «нет», «нету»
+  std::vector<uint8_t> flags;        // word → WordFlag bits
   std::vector<uint64_t> present;     // bit per term id: some word of the text matches it
   std::vector<Hit> hits;
+  // FindRegexHits: the words joined, where each starts, and the regexes that matched.
+  std::string regex_text;
+  std::vector<uint32_t> regex_starts;
+  std::vector<int> regexes_matched;
+  // FirstValidHits: what it excludes, and its result (indices into `hits`, ordered by pattern).
+  std::vector<uint8_t> negated;
+  std::vector<Exclusion> exclusions;
+  std::vector<std::tuple<uint32_t, uint32_t, uint32_t>> calm_clauses;  // situation, clause, hit
+  std::vector<uint32_t> valid;
 
   const std::vector<Token>& words() const { return normalized.words; }
   bool StartsClause(size_t i) const {
-    return words()[i].clause_break_before || IsClauseWord(words()[i].normalized);
+    return words()[i].clause_break_before || (flags[i] & kClauseWord) != 0;
   }
   bool Present(uint32_t term) const { return (present[term / 64] >> (term % 64)) & 1; }
   bool HasTerm(size_t word, uint32_t term) const {
@@ -182,12 +208,13 @@ struct Reading {
   }
 };
 
-// A recognised situation, with what ranks it.
+// A recognised situation, with what ranks it and its evidence: reading.valid[begin, end).
 struct Ranked {
   uint32_t situation = 0;
   double score = 0;
   bool urgent = false;
-  ekc::v1::SituationMatch match;
+  uint32_t valid_begin = 0;
+  uint32_t valid_end = 0;
 };
 
 class CompiledRuleSet final : public RuleSet {
@@ -203,7 +230,8 @@ class CompiledRuleSet final : public RuleSet {
 
  private:
   ekc::v1::Classification Run(const ClassifyInput& input, Explanation* explain) const;
-  Reading Read(std::string_view text) const;
+  // Fills `reading` (every buffer cleared first) with the words of `text` and their terms.
+  void Read(std::string_view text, Reading* reading) const;
   bool Applies(uint32_t situation, ekc::v1::Channel channel) const {
     const uint32_t channels = rules_.situations[situation].channels;
     return channels == 0 || (channels & (1u << channel)) != 0;
@@ -218,61 +246,83 @@ class CompiledRuleSet final : public RuleSet {
   std::optional<uint32_t> NearestKin(const Reading& reading, const Hit& hit) const;
   // True when a kinship word of `groups` lies near the hit in its clause (or inside it).
   bool KinNear(const Reading& reading, const Hit& hit, rules::WhoMask groups) const;
-  // Empty when the hit's `who` and `near` conditions hold; else why not.
-  std::string WhoMismatch(const Reading& reading, const Hit& hit) const;
-  // The indices in `hits` of each pattern's first occurrence that counts — the evidence shown,
-  // counted once in the score — ordered by pattern (so grouped by situation).
-  std::vector<uint32_t> FirstValidHits(const Reading& reading, Explanation* explain) const;
-  // Situation `s` from its valid hits (`valid`: indices into reading.hits) and the IVR choice, or
-  // nothing when it stays under its threshold.
-  std::optional<Ranked> Recognise(uint32_t s, const Reading& reading,
-                                  std::span<const uint32_t> valid, std::string_view ivr_choice,
+  // True when the hit's `who` and `near` conditions hold; else false, with why not in `why`
+  // when `why` is not null.
+  bool WhoMatches(const Reading& reading, const Hit& hit, std::string* why) const;
+  // Sets reading->valid to the indices in `hits` of each pattern's first occurrence that counts —
+  // the evidence shown, counted once in the score — ordered by pattern (so grouped by situation).
+  void FirstValidHits(Reading* reading, Explanation* explain) const;
+  // Situation `s` from its valid hits (reading.valid[valid_begin, valid_end): indices into
+  // reading.hits) and the IVR choice, or nothing when it stays under its threshold.
+  std::optional<Ranked> Recognise(uint32_t s, const Reading& reading, uint32_t valid_begin,
+                                  uint32_t valid_end, std::string_view ivr_choice,
                                   Explanation* explain) const;
-  void Reject(const Reading& reading, const Hit& hit, std::string reason,
-              Explanation* explain) const;
+  // The match shown for a recognised situation: the IVR choice, then the evidence in reading
+  // order, at most kTermsPerSituationMax terms.
+  void Describe(const Ranked& entry, const Reading& reading, std::string_view ivr_choice,
+                ekc::v1::SituationMatch* match) const;
+  // Records a match that does not count; `reason` is only called when explaining.
+  template <typename Reason>
+  void Reject(const Reading& reading, const Hit& hit, const Reason& reason,
+              Explanation* explain) const {
+    if (explain == nullptr) return;
+    const Pattern& pattern = rules_.patterns[hit.pattern];
+    RejectedMatch& rejected = explain->rejected.emplace_back();
+    rejected.code = rules_.infos[pattern.situation].code;
+    rejected.matcher = pattern.matcher;
+    rejected.text = reading.SpanText(hit.first, hit.last);
+    rejected.offset = reading.words()[hit.first].offset;
+    rejected.reason = reason();
+  }
 
   CompiledRules rules_;
 };
 
-Reading CompiledRuleSet::Read(std::string_view text) const {
-  Reading reading;
-  reading.text = TruncateUtf8(text, kClassifyTextBytesMax);
-  reading.normalized = NormalizeText(reading.text, kTokensMax);
-  const std::vector<Token>& words = reading.words();
-  reading.term_begin.reserve(words.size() + 1);
-  reading.terms.reserve(words.size() * 2);
-  reading.negator.reserve(words.size());
-  reading.hits.reserve(words.size());
-  reading.clause.reserve(words.size());
-  reading.kin.reserve(words.size());
+void CompiledRuleSet::Read(std::string_view text, Reading* reading) const {
+  reading->text = TruncateUtf8(text, kClassifyTextBytesMax);
+  NormalizeText(reading->text, kTokensMax, &reading->normalized);
+  const std::vector<Token>& words = reading->words();
+  reading->term_begin.clear();
+  reading->terms.clear();
+  reading->clause.clear();
+  reading->kin.clear();
+  reading->flags.clear();
+  reading->hits.clear();
+  reading->term_begin.reserve(words.size() + 1);
+  reading->terms.reserve(words.size() * 2);
+  reading->flags.reserve(words.size());
+  reading->clause.reserve(words.size());
+  reading->kin.reserve(words.size());
   uint32_t clause = 0;
   for (size_t i = 0; i < words.size(); ++i) {
-    reading.term_begin.push_back(static_cast<uint32_t>(reading.terms.size()));
-    rules_.lexicon.Match(words[i], &reading.terms);
-    if (i > 0 && reading.StartsClause(i)) ++clause;
-    reading.clause.push_back(clause);
+    reading->term_begin.push_back(static_cast<uint32_t>(reading->terms.size()));
+    rules_.lexicon.Match(words[i], &reading->terms);
+    reading->flags.push_back(FlagsOf(words[i].normalized));
+    if (i > 0 && reading->StartsClause(i)) ++clause;
+    reading->clause.push_back(clause);
     uint8_t kin = 0;
-    for (size_t t = reading.term_begin.back(); t < reading.terms.size() && kin == 0; ++t) {
-      kin = rules_.term_kin[reading.terms[t] & ~rules::kTypoBit];
+    for (size_t t = reading->term_begin.back(); t < reading->terms.size() && kin == 0; ++t) {
+      kin = rules_.term_kin[reading->terms[t] & ~rules::kTypoBit];
     }
-    reading.kin.push_back(kin);
-    reading.negator.push_back(IsNegator(words[i].normalized) ? 1 : 0);
+    reading->kin.push_back(kin);
   }
-  reading.term_begin.push_back(static_cast<uint32_t>(reading.terms.size()));
-  reading.present.assign(rules_.lexicon.size() / 64 + 1, 0);
-  for (uint32_t t : reading.terms) {
+  reading->term_begin.push_back(static_cast<uint32_t>(reading->terms.size()));
+  reading->present.assign(rules_.lexicon.size() / 64 + 1, 0);
+  for (uint32_t t : reading->terms) {
     const uint32_t term = t & ~rules::kTypoBit;
-    reading.present[term / 64] |= uint64_t{1} << (term % 64);
+    reading->present[term / 64] |= uint64_t{1} << (term % 64);
   }
-  return reading;
 }
 
 std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, const Pattern& pattern,
                                                      uint32_t first) const {
   // The positions the phrase's k-th word can take, given the earlier words; the match ends at the
-  // earliest position of the last word. Fixed arrays: this runs for every phrase a word starts.
-  std::array<uint32_t, kPhrasePositionsMax> positions{first};
-  std::array<uint32_t, kPhrasePositionsMax> next{};
+  // earliest position of the last word. Fixed arrays, left uninitialised (only their first
+  // `..._count` entries are read): this runs for every phrase a word starts.
+  std::array<uint32_t, kPhrasePositionsMax> buffers[2];
+  uint32_t* positions = buffers[0].data();
+  uint32_t* next = buffers[1].data();
+  positions[0] = first;
   size_t position_count = 1;
   const size_t count = reading.words().size();
   for (size_t k = 1; k < pattern.words.size(); ++k) {
@@ -282,10 +332,10 @@ std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, con
       for (size_t j = at + 1; j < count && j <= at + 1 + pattern.gap; ++j) {
         if (reading.clause[j] != reading.clause[first]) break;
         // A gap never skips a negation: «ребёнок не инвалид» is not «ребёнок-инвалид».
-        if (j > at + 1 && reading.negator[j - 1] != 0) break;
+        if (j > at + 1 && (reading.flags[j - 1] & kNegator) != 0) break;
         if (!reading.HasTerm(j, pattern.words[k])) continue;
-        const auto end = next.begin() + next_count;
-        if (std::find(next.begin(), end, j) == end && next_count < kPhrasePositionsMax) {
+        uint32_t* const end = next + next_count;
+        if (std::find(next, end, j) == end && next_count < kPhrasePositionsMax) {
           next[next_count++] = static_cast<uint32_t>(j);
         }
       }
@@ -294,7 +344,7 @@ std::optional<uint32_t> CompiledRuleSet::MatchPhrase(const Reading& reading, con
     std::swap(positions, next);
     position_count = next_count;
   }
-  return *std::min_element(positions.begin(), positions.begin() + position_count);
+  return *std::min_element(positions, positions + position_count);
 }
 
 void CompiledRuleSet::FindWordHits(Reading* reading, ekc::v1::Channel channel) const {
@@ -325,10 +375,12 @@ void CompiledRuleSet::FindWordHits(Reading* reading, ekc::v1::Channel channel) c
 void CompiledRuleSet::FindRegexHits(Reading* reading, ekc::v1::Channel channel,
                                     Explanation* explain) const {
   if (rules_.regex_set == nullptr || reading->words().empty()) return;
-  std::vector<uint32_t> starts;
-  const std::string joined = JoinForRegex(reading->words(), &starts);
+  std::vector<uint32_t>& starts = reading->regex_starts;
+  std::string& joined = reading->regex_text;
+  JoinForRegex(reading->words(), &joined, &starts);
   if (explain != nullptr) explain->regex_text = joined;
-  std::vector<int> matched;
+  std::vector<int>& matched = reading->regexes_matched;
+  matched.clear();
   RE2::Set::ErrorInfo error;
   if (!rules_.regex_set->Match(joined, &matched, &error) && error.kind != RE2::Set::kNoError) {
     // The set ran out of memory on this text: ask each regex on its own instead.
@@ -371,23 +423,24 @@ std::optional<uint32_t> CompiledRuleSet::NegatedBy(const Reading& reading, const
   for (size_t d = 1; d <= kNegationBeforeWordsMax && d <= hit.first; ++d) {
     const size_t j = hit.first - d;
     if (reading.StartsClause(j + 1)) break;
-    const std::string_view word = words[j].normalized;
-    if (IsNegator(word)) {
+    const uint8_t flags = reading.flags[j];
+    if ((flags & kNegator) != 0) {
       negator = static_cast<uint32_t>(j);
       break;
     }
-    if (IsClauseWord(word) || !IsTransparent(word)) break;
+    if ((flags & kClauseWord) != 0 || (flags & kTransparent) == 0) break;
   }
   // After: «нет» or «не было» closing the clause.
   for (size_t j = size_t{hit.last} + 1;
        !negator && j < words.size() && j <= hit.last + kNegationAfterWordsMax; ++j) {
     if (reading.StartsClause(j)) break;
-    const std::string_view word = words[j].normalized;
+    const uint8_t flags = reading.flags[j];
     const auto closes = [&](size_t next) {
       return next == words.size() || reading.StartsClause(next);
     };
-    if ((word == "нет" || word == "нету") && closes(j + 1)) negator = static_cast<uint32_t>(j);
-    if (word == "не" && j + 1 < words.size() && IsBeing(words[j + 1].normalized) && closes(j + 2)) {
+    if ((flags & kClosingNegator) != 0 && closes(j + 1)) negator = static_cast<uint32_t>(j);
+    if ((flags & kNot) != 0 && j + 1 < words.size() && (reading.flags[j + 1] & kBeing) != 0 &&
+        closes(j + 2)) {
       negator = static_cast<uint32_t>(j);
     }
   }
@@ -398,7 +451,7 @@ std::optional<uint32_t> CompiledRuleSet::NegatedBy(const Reading& reading, const
   const uint32_t clause = reading.clause[hit.first];
   const size_t begin = from > kHedgeWindowWords ? from - kHedgeWindowWords : 0;
   for (size_t j = begin; j < words.size() && j <= to + kHedgeWindowWords; ++j) {
-    if (reading.clause[j] == clause && IsHedge(words[j].normalized)) return std::nullopt;
+    if (reading.clause[j] == clause && (reading.flags[j] & kHedge) != 0) return std::nullopt;
   }
   return negator;
 }
@@ -433,50 +486,46 @@ bool CompiledRuleSet::KinNear(const Reading& reading, const Hit& hit, rules::Who
   return false;
 }
 
-std::string CompiledRuleSet::WhoMismatch(const Reading& reading, const Hit& hit) const {
+bool CompiledRuleSet::WhoMatches(const Reading& reading, const Hit& hit, std::string* why) const {
   const Pattern& pattern = rules_.patterns[hit.pattern];
   if (pattern.near != 0 && !KinNear(reading, hit, pattern.near)) {
-    return "no kinship word of its `near:` groups in its clause";
+    if (why != nullptr) *why = "no kinship word of its `near:` groups in its clause";
+    return false;
   }
-  if (pattern.who == 0) return {};
+  if (pattern.who == 0) return true;
   const std::optional<uint32_t> kin = NearestKin(reading, hit);
   const uint32_t group = kin ? reading.kin[*kin] : 0;
-  if ((pattern.who & (group == 0 ? rules::kWhoNobody : 1u << group)) != 0) return {};
-  return kin ? fmt::format("about «{}» ({}), not whom the entry is for",
-                           reading.SpanText(*kin, *kin), rules_.kin_groups[group - 1])
-             : std::string("no kinship word near it, and the entry needs one");
+  if ((pattern.who & (group == 0 ? rules::kWhoNobody : 1u << group)) != 0) return true;
+  if (why != nullptr) {
+    *why = kin ? fmt::format("about «{}» ({}), not whom the entry is for",
+                             reading.SpanText(*kin, *kin), rules_.kin_groups[group - 1])
+               : std::string("no kinship word near it, and the entry needs one");
+  }
+  return false;
 }
 
-void CompiledRuleSet::Reject(const Reading& reading, const Hit& hit, std::string reason,
-                             Explanation* explain) const {
-  if (explain == nullptr) return;
-  const Pattern& pattern = rules_.patterns[hit.pattern];
-  RejectedMatch& rejected = explain->rejected.emplace_back();
-  rejected.code = rules_.infos[pattern.situation].code;
-  rejected.matcher = pattern.matcher;
-  rejected.text = reading.SpanText(hit.first, hit.last);
-  rejected.offset = reading.words()[hit.first].offset;
-  rejected.reason = std::move(reason);
-}
-
-std::vector<uint32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
-                                                      Explanation* explain) const {
+void CompiledRuleSet::FirstValidHits(Reading* reading_in, Explanation* explain) const {
+  const Reading& reading = *reading_in;
   const std::vector<Hit>& hits = reading.hits;
   // Exclusions first: false friends, and the words of negated status matches. Then the clauses in
   // which a situation's urgent markers are calmed.
-  std::vector<bool> negated(hits.size(), false);
-  std::vector<Exclusion> exclusions;
-  std::vector<std::tuple<uint32_t, uint32_t, uint32_t>> calm_clauses;  // situation, clause, hit
+  std::vector<uint8_t>& negated = reading_in->negated;
+  std::vector<Exclusion>& exclusions = reading_in->exclusions;
+  auto& calm_clauses = reading_in->calm_clauses;
+  negated.assign(hits.size(), 0);
+  exclusions.clear();
+  calm_clauses.clear();
   for (size_t h = 0; h < hits.size(); ++h) {
     const Pattern& pattern = rules_.patterns[hits[h].pattern];
     if (pattern.negatable) {
       if (const std::optional<uint32_t> by = NegatedBy(reading, hits[h])) {
-        negated[h] = true;
-        Reject(reading, hits[h], fmt::format("negated by «{}»", reading.SpanText(*by, *by)),
-               explain);
+        negated[h] = 1;
+        Reject(
+            reading, hits[h],
+            [&] { return fmt::format("negated by «{}»", reading.SpanText(*by, *by)); }, explain);
       }
     }
-    if (pattern.role == PatternRole::kExclude || negated[h]) {
+    if (pattern.role == PatternRole::kExclude || negated[h] != 0) {
       exclusions.push_back(
           Exclusion{pattern.situation, hits[h].first, hits[h].last, static_cast<uint32_t>(h)});
     }
@@ -517,32 +566,41 @@ std::vector<uint32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
   // Which patterns already have their hit: a per-thread table, cleared of what this text set.
   thread_local std::vector<bool> taken;
   taken.assign(std::max(taken.size(), rules_.patterns.size()), false);
-  std::vector<uint32_t> valid;
+  std::vector<uint32_t>& valid = reading_in->valid;
+  valid.clear();
+  std::string why;
   for (size_t h = 0; h < hits.size(); ++h) {
     const Hit& hit = hits[h];
     const Pattern& pattern = rules_.patterns[hit.pattern];
     if (pattern.role == PatternRole::kExclude || pattern.role == PatternRole::kCalm) continue;
-    if (negated[h] || taken[hit.pattern]) continue;
+    if (negated[h] != 0 || taken[hit.pattern]) continue;
     if (const Exclusion* by = excluded_by(hit, pattern.situation)) {
       const Hit& other = hits[by->hit];
-      Reject(reading, hit,
-             fmt::format("cancelled by {} «{}»", rules_.patterns[other.pattern].matcher,
-                         reading.SpanText(other.first, other.last)),
-             explain);
+      Reject(
+          reading, hit,
+          [&] {
+            return fmt::format("cancelled by {} «{}»", rules_.patterns[other.pattern].matcher,
+                               reading.SpanText(other.first, other.last));
+          },
+          explain);
       continue;
     }
     if (pattern.who != 0 || pattern.near != 0) {
-      if (std::string why = WhoMismatch(reading, hit); !why.empty()) {
-        Reject(reading, hit, std::move(why), explain);
+      if (!WhoMatches(reading, hit, explain != nullptr ? &why : nullptr)) {
+        Reject(
+            reading, hit, [&] { return std::move(why); }, explain);
         continue;
       }
     }
     if (pattern.role == PatternRole::kUrgent) {
       if (const Hit* calm = calmed_by(hit, pattern.situation)) {
-        Reject(reading, hit,
-               fmt::format("calmed by {} «{}»", rules_.patterns[calm->pattern].matcher,
-                           reading.SpanText(calm->first, calm->last)),
-               explain);
+        Reject(
+            reading, hit,
+            [&] {
+              return fmt::format("calmed by {} «{}»", rules_.patterns[calm->pattern].matcher,
+                                 reading.SpanText(calm->first, calm->last));
+            },
+            explain);
         continue;
       }
     }
@@ -552,96 +610,124 @@ std::vector<uint32_t> CompiledRuleSet::FirstValidHits(const Reading& reading,
   for (uint32_t h : valid) taken[hits[h].pattern] = false;
   std::sort(valid.begin(), valid.end(),
             [&](uint32_t a, uint32_t b) { return hits[a].pattern < hits[b].pattern; });
-  return valid;
 }
 
 std::optional<Ranked> CompiledRuleSet::Recognise(uint32_t s, const Reading& reading,
-                                                 std::span<const uint32_t> valid,
+                                                 uint32_t valid_begin, uint32_t valid_end,
                                                  std::string_view ivr_choice,
                                                  Explanation* explain) const {
   const CompiledSituation& situation = rules_.situations[s];
   Ranked entry;
   entry.situation = s;
-  std::vector<ekc::v1::MatchedTerm> terms;
+  entry.valid_begin = valid_begin;
+  entry.valid_end = valid_end;
   for (const rules::IvrRule& ivr : situation.ivr) {
     if (ivr_choice.empty() || !IvrMatches(ivr.choice, ivr_choice)) continue;
     entry.score += ivr.weight;
-    ekc::v1::MatchedTerm& term = terms.emplace_back();
-    // An IVR choice is not in the text: it is shown as chosen, with no position (length 0).
-    term.set_text(ToValidUtf8(ivr_choice));
-    term.set_matcher(ivr.matcher);
   }
   bool urgent_trigger = false;
-  std::vector<const Hit*> text_hits;
-  for (uint32_t h : valid) {
-    const Pattern& pattern = rules_.patterns[reading.hits[h].pattern];
+  for (uint32_t v = valid_begin; v < valid_end; ++v) {
+    const Pattern& pattern = rules_.patterns[reading.hits[reading.valid[v]].pattern];
     if (pattern.role == PatternRole::kEvidence) entry.score += pattern.weight;
     if (pattern.role == PatternRole::kUrgent || pattern.urgent) urgent_trigger = true;
-    text_hits.push_back(&reading.hits[h]);
   }
   const SituationInfo& info = rules_.infos[s];
   if (entry.score <= 0) return std::nullopt;
   if (entry.score + kScoreEpsilon < situation.threshold) {
-    if (explain != nullptr) {
-      for (const Hit* hit : text_hits) {
-        Reject(reading, *hit,
-               fmt::format("{} scores {} of the {} it needs", info.code, entry.score,
-                           situation.threshold),
-               explain);
-      }
+    for (uint32_t v = valid_begin; v < valid_end; ++v) {
+      Reject(
+          reading, reading.hits[reading.valid[v]],
+          [&] {
+            return fmt::format("{} scores {} of the {} it needs", info.code, entry.score,
+                               situation.threshold);
+          },
+          explain);
     }
     return std::nullopt;
   }
   entry.urgent = info.priority == ekc::v1::PRIORITY_URGENT || urgent_trigger;
+  return entry;
+}
+
+void CompiledRuleSet::Describe(const Ranked& entry, const Reading& reading,
+                               std::string_view ivr_choice, ekc::v1::SituationMatch* match) const {
+  const SituationInfo& info = rules_.infos[entry.situation];
+  match->set_code(info.code);
+  match->set_title(info.title);
+  match->set_score(entry.score);
+  match->set_urgent(entry.urgent);
+  const std::vector<rules::IvrRule>& ivrs = rules_.situations[entry.situation].ivr;
+  const auto chosen = [&](const rules::IvrRule& ivr) {
+    return !ivr_choice.empty() && IvrMatches(ivr.choice, ivr_choice);
+  };
+  const size_t ivr_terms = std::min<size_t>(
+      kTermsPerSituationMax, static_cast<size_t>(std::count_if(ivrs.begin(), ivrs.end(), chosen)));
   // The evidence in reading order, after the IVR choice: an operator reads it alongside the text.
-  std::stable_sort(text_hits.begin(), text_hits.end(), [&](const Hit* a, const Hit* b) {
-    return reading.words()[a->first].offset < reading.words()[b->first].offset;
-  });
-  for (const Hit* hit : text_hits) {
-    const auto [begin, length] = reading.Span(hit->first, hit->last);
-    ekc::v1::MatchedTerm& term = terms.emplace_back();
+  // An insertion sort: stable, in place, and the hits of one situation are few.
+  std::array<const Hit*, kTermsPerSituationMax> shown{};
+  size_t shown_count = 0;
+  const size_t room = kTermsPerSituationMax - ivr_terms;
+  const auto offset_of = [&](const Hit* hit) { return reading.words()[hit->first].offset; };
+  for (uint32_t v = entry.valid_begin; v < entry.valid_end; ++v) {
+    const Hit* hit = &reading.hits[reading.valid[v]];
+    // Keep the first `room` in reading order: a later hit only displaces a strictly later one.
+    size_t at = shown_count;
+    while (at > 0 && offset_of(shown[at - 1]) > offset_of(hit)) --at;
+    if (at >= room) continue;
+    if (shown_count < room) ++shown_count;
+    for (size_t i = shown_count - 1; i > at; --i) shown[i] = shown[i - 1];
+    shown[at] = hit;
+  }
+  match->mutable_terms()->Reserve(static_cast<int>(ivr_terms + shown_count));
+  for (const rules::IvrRule& ivr : ivrs) {
+    if (!chosen(ivr)) continue;
+    if (static_cast<size_t>(match->terms_size()) == ivr_terms) break;
+    ekc::v1::MatchedTerm* term = match->add_terms();
+    // An IVR choice is not in the text: it is shown as chosen, with no position (length 0).
+    term->set_text(ToValidUtf8(ivr_choice));
+    term->set_matcher(ivr.matcher);
+  }
+  for (size_t i = 0; i < shown_count; ++i) {
+    const Hit& hit = *shown[i];
+    const auto [begin, length] = reading.Span(hit.first, hit.last);
+    ekc::v1::MatchedTerm* term = match->add_terms();
     // Words start and end on whole letters, but a phrase may span a malformed byte between them;
     // protobuf strings must be valid UTF-8, so such a byte is shown as U+FFFD (offset and length
     // still locate the original bytes).
-    term.set_text(ToValidUtf8(reading.text.substr(begin, length)));
-    term.set_offset(begin);
-    term.set_length(length);
-    const std::string& matcher = rules_.patterns[hit->pattern].matcher;
-    term.set_matcher(hit->typo ? matcher + " (typo)" : matcher);
+    term->set_text(ToValidUtf8(reading.text.substr(begin, length)));
+    term->set_offset(begin);
+    term->set_length(length);
+    const std::string& matcher = rules_.patterns[hit.pattern].matcher;
+    term->set_matcher(hit.typo ? matcher + " (typo)" : matcher);
   }
-  ekc::v1::SituationMatch& match = entry.match;
-  match.set_code(info.code);
-  match.set_title(info.title);
-  match.set_score(entry.score);
-  match.set_urgent(entry.urgent);
-  for (size_t t = 0; t < terms.size() && t < kTermsPerSituationMax; ++t) {
-    *match.add_terms() = std::move(terms[t]);
-  }
-  for (const std::string& skill : info.skills) match.add_skills(skill);
-  match.set_queue(info.queue);
-  return entry;
+  match->mutable_skills()->Reserve(static_cast<int>(info.skills.size()));
+  for (const std::string& skill : info.skills) match->add_skills(skill);
+  match->set_queue(info.queue);
 }
 
 ekc::v1::Classification CompiledRuleSet::Run(const ClassifyInput& input,
                                              Explanation* explain) const {
-  Reading reading = Read(input.text);
+  // Classify does not call itself, so one reading a thread serves every call on it.
+  thread_local Reading reading;
+  Read(input.text, &reading);
   FindWordHits(&reading, input.channel);
   FindRegexHits(&reading, input.channel, explain);
-  const std::vector<uint32_t> valid = FirstValidHits(reading, explain);
+  FirstValidHits(&reading, explain);
+  const std::vector<uint32_t>& valid = reading.valid;
   const std::string_view ivr_choice = TrimAscii(input.ivr_choice);
 
-  std::vector<Ranked> ranked;
-  size_t next = 0;
+  thread_local std::vector<Ranked> ranked;
+  ranked.clear();
+  uint32_t next = 0;
   for (uint32_t s = 0; s < rules_.situations.size(); ++s) {
-    const size_t begin = next;
+    const uint32_t begin = next;
     while (next < valid.size() &&
            reading.hits[valid[next]].pattern < rules_.situations[s].patterns_end) {
       ++next;
     }
     if (begin == next && (ivr_choice.empty() || rules_.situations[s].ivr.empty())) continue;
-    const std::span<const uint32_t> own(valid.data() + begin, next - begin);
-    if (std::optional<Ranked> entry = Recognise(s, reading, own, ivr_choice, explain)) {
-      ranked.push_back(std::move(*entry));
+    if (std::optional<Ranked> entry = Recognise(s, reading, begin, next, ivr_choice, explain)) {
+      ranked.push_back(*entry);
     }
   }
   // Urgent first, then the strongest evidence, then the most specific family situation (the rules'
@@ -658,10 +744,11 @@ ekc::v1::Classification CompiledRuleSet::Run(const ClassifyInput& input,
   ekc::v1::Classification result;
   // URGENT if any urgency rule fired, else the highest priority recognised, NORMAL when none.
   ekc::v1::Priority priority = ekc::v1::PRIORITY_UNSPECIFIED;
-  for (Ranked& entry : ranked) {
+  result.mutable_situations()->Reserve(static_cast<int>(ranked.size()));
+  for (const Ranked& entry : ranked) {
     const ekc::v1::Priority own = rules_.infos[entry.situation].priority;
     priority = std::max(priority, entry.urgent ? ekc::v1::PRIORITY_URGENT : own);
-    *result.add_situations() = std::move(entry.match);
+    Describe(entry, reading, ivr_choice, result.add_situations());
   }
   result.set_priority(priority == ekc::v1::PRIORITY_UNSPECIFIED ? ekc::v1::PRIORITY_NORMAL
                                                                 : priority);

@@ -14,8 +14,8 @@
 // described in docs/rules.md; text normalisation is router/text.h and router/normalize.h, word
 // matching (Snowball stems, irregular forms, typos) router/lexicon.h.
 // Classify reads at most the first 64 KiB of the text and shows at most 16 terms a situation; it
-// uses no locks, clocks or I/O (only per-thread memo caches that never change a result), so the
-// same rules and input always give the same result.
+// uses no locks, clocks or I/O (only per-thread memo caches and scratch buffers that never change
+// a result), so the same rules and input always give the same result.
 
 #include <memory>
 #include <string>

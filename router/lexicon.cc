@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+
 #include "router/morphology.h"
 
 namespace ekc::router::rules {
@@ -32,7 +35,8 @@ void DeleteLetter(std::u32string_view letters, size_t position, std::string* out
 // What a thread remembers about the words it has seen, for one lexicon at a time.
 struct WordCache {
   std::weak_ptr<const char> owner;  // the lexicon's identity; see Lexicon::Match
-  std::unordered_map<std::string, std::vector<uint32_t>> terms;
+  // Looked up by absl::string_view, so a word is not copied to be found.
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> terms;
 };
 
 bool SameOwner(const std::weak_ptr<const char>& cached, const std::shared_ptr<const char>& owner) {
@@ -192,23 +196,29 @@ void Lexicon::Match(const Token& word, std::vector<uint32_t>* out) const {
     cache.terms.clear();
     cache.owner = identity_;
   }
-  // The number is part of the key: «3» typed and «трое» have different words but one value.
-  thread_local std::string key;
-  key = word.normalized;
-  if (!word.number.empty()) {
-    key += '#';
-    key += word.number;
+  // The number is part of the key: «3» typed and «трое» have different words but one value. A
+  // normalised word has no '#', so a plain word is its own key.
+  thread_local std::string number_key;
+  absl::string_view key(word.normalized);
+  if (!word.number.empty() || word.is_number) {
+    number_key = word.normalized;
+    if (!word.number.empty()) {
+      number_key += '#';
+      number_key += word.number;
+    }
+    if (word.is_number) number_key += '#';
+    key = number_key;
   }
-  if (word.is_number) key += '#';
   if (const auto it = cache.terms.find(key); it != cache.terms.end()) {
-    out->insert(out->end(), it->second.begin(), it->second.end());
+    // One to three ids, into room the caller reserved: cheaper than a range insert.
+    for (uint32_t id : it->second) out->push_back(id);
     return;
   }
   std::vector<uint32_t> terms;
   MatchUncached(word, &terms);
   if (cache.terms.size() >= kWordCacheEntriesMax) cache.terms.clear();
   out->insert(out->end(), terms.begin(), terms.end());
-  cache.terms.emplace(key, std::move(terms));
+  cache.terms.emplace(std::string(key), std::move(terms));
 }
 
 }  // namespace ekc::router::rules

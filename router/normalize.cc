@@ -4,8 +4,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <span>
-#include <unordered_map>
 #include <utility>
 
 namespace ekc::router {
@@ -151,31 +149,22 @@ constexpr auto kNumberWords = std::to_array<NumberWord>({
     {"миллионов", 1'000'000 * kOne, NumberKind::kMultiplier},
 });
 
-// A cheap signature of a word (its length and first bytes) for the filter below.
-size_t NumberSignature(std::string_view word) {
-  size_t h = word.size();
-  for (size_t i = 0; i < word.size() && i < 4; ++i)
-    h = h * 131 + static_cast<unsigned char>(word[i]);
-  return h % 4096;
-}
+// What the passes need to know of a word, found once per word by WordBits (below, after the lists):
+// the letter it names when spelled, whether it is a filler, a greeting or «девушка», and which
+// number word it is.
+constexpr uint32_t kLetterMask = 0xFF;  // index in kLetterNames + 1
+constexpr uint32_t kFillerBit = 1u << 8;
+constexpr uint32_t kGreetingBit = 1u << 9;
+constexpr uint32_t kGirlBit = 1u << 10;  // «девушка»: a filler when it addresses the operator
+constexpr int kNumberShift = 16;         // index in kNumberWords + 1
+static_assert(kNumberWords.size() < (1u << (32 - kNumberShift)));
 
-std::optional<NumberWord> FindNumberWord(std::string_view word) {
-  // Built once (function-local statics are initialised thread-safely). Most words are not numbers:
-  // a bit per signature rules them out before the hash lookup.
-  static const std::unordered_map<std::string_view, NumberWord> kByWord = [] {
-    std::unordered_map<std::string_view, NumberWord> map;
-    for (const NumberWord& n : kNumberWords) map.emplace(n.word, n);
-    return map;
-  }();
-  static const std::vector<bool> kMaybe = [] {
-    std::vector<bool> bits(4096, false);
-    for (const NumberWord& n : kNumberWords) bits[NumberSignature(n.word)] = true;
-    return bits;
-  }();
-  if (!kMaybe[NumberSignature(word)]) return std::nullopt;
-  const auto it = kByWord.find(word);
-  if (it == kByWord.end()) return std::nullopt;
-  return it->second;
+uint32_t WordBits(std::string_view word);
+
+std::optional<NumberWord> NumberWordOf(uint32_t bits) {
+  const uint32_t number = bits >> kNumberShift;
+  if (number == 0) return std::nullopt;
+  return kNumberWords[number - 1];
 }
 
 bool IsDigits(std::string_view text) {
@@ -200,17 +189,19 @@ bool Adjacent(const Token& a, const Token& b, std::string_view text, std::string
   return b.offset == end + between.size() && text.substr(end, between.size()) == between;
 }
 
-// «1,5» / «1.5» → one number; «10 000» → «10000».
-std::vector<Token> MergeDigitGroups(std::string_view text, std::vector<Token> tokens) {
-  if (std::none_of(tokens.begin(), tokens.end(), [](const Token& t) { return t.is_number; })) {
-    return tokens;
+// «1,5» / «1.5» → one number; «10 000» → «10000». In place: a merged number takes the place of
+// its first group.
+void MergeDigitGroups(std::string_view text, std::vector<Token>* tokens) {
+  if (std::none_of(tokens->begin(), tokens->end(), [](const Token& t) { return t.is_number; })) {
+    return;
   }
-  std::vector<Token> out;
-  out.reserve(tokens.size());
-  for (Token& token : tokens) {
+  size_t kept = 0;
+  for (size_t i = 0; i < tokens->size(); ++i) {
+    Token& token = (*tokens)[i];
     if (token.is_number) token.number = token.normalized;
-    if (!out.empty() && out.back().is_number && token.is_number && !token.clause_break_before) {
-      Token& last = out.back();
+    if (kept > 0 && (*tokens)[kept - 1].is_number && token.is_number &&
+        !token.clause_break_before) {
+      Token& last = (*tokens)[kept - 1];
       const bool decimal = last.number.find('.') == std::string::npos &&
                            (Adjacent(last, token, text, ",") || Adjacent(last, token, text, "."));
       const bool thousands =
@@ -224,9 +215,10 @@ std::vector<Token> MergeDigitGroups(std::string_view text, std::vector<Token> to
         continue;
       }
     }
-    out.push_back(std::move(token));
+    if (kept != i) (*tokens)[kept] = std::move(token);
+    ++kept;
   }
-  return out;
+  tokens->resize(kept);
 }
 
 // The place of a component in a number: hundreds, then tens or a teen, then units («сто двадцать
@@ -240,14 +232,15 @@ int PlaceOf(Tenths value) {
 // Reads a run of number words (a number in digits may start it: «10 тысяч») starting at `i`.
 // Returns the number of tokens read (0 when tokens[i] is not a number) and its value. «два три»
 // is two numbers: a component must take a smaller place than the one before it.
-std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i) {
+std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens,
+                                     const std::vector<uint32_t>& bits, size_t i) {
   Tenths total = 0;
   Tenths group = 0;
   int free_place = 4;  // components must take a place below this
   size_t read = 0;
   for (size_t j = i; j < tokens.size(); ++j) {
     if (j > i && tokens[j].clause_break_before) break;
-    std::optional<NumberWord> word = FindNumberWord(tokens[j].normalized);
+    std::optional<NumberWord> word = NumberWordOf(bits[j]);
     bool digits = false;
     if (!word && j == i && tokens[j].is_number) {
       std::optional<Tenths> value = DigitsValue(tokens[j].number);
@@ -274,11 +267,12 @@ std::pair<size_t, Tenths> ReadNumber(const std::vector<Token>& tokens, size_t i)
   return {read, std::min(total + group, kNumberTenthsMax)};
 }
 
-std::vector<Token> ReadNumberWords(std::vector<Token> tokens) {
+void ReadNumberWords(std::vector<Token>* words, const std::vector<uint32_t>& bits) {
   // In place: a merged number takes the place of its first word.
+  std::vector<Token>& tokens = *words;
   size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
-    const auto [read, value] = ReadNumber(tokens, i);
+    const auto [read, value] = ReadNumber(tokens, bits, i);
     if (read == 0) {
       if (kept != i) tokens[kept] = std::move(tokens[i]);
       ++kept;
@@ -299,7 +293,6 @@ std::vector<Token> ReadNumberWords(std::vector<Token> tokens) {
     i += read;
   }
   tokens.resize(kept);
-  return tokens;
 }
 
 // ── Spelled abbreviations ───────────────────────────────────────────────────────────────────────
@@ -327,12 +320,11 @@ constexpr auto kSpelledAbbreviations = std::to_array<std::string_view>({
 });
 constexpr size_t kSpelledLettersMax = 6;
 
-std::string_view LetterOf(std::string_view word) {
-  if (word.size() > 6) return {};  // the longest name, «эль», is six bytes
-  for (const LetterName& l : kLetterNames) {
-    if (l.name == word) return l.letter;
-  }
-  return {};
+static_assert(kLetterNames.size() < kLetterMask);
+
+std::string_view LetterOf(uint32_t bits) {
+  const uint32_t letter = bits & kLetterMask;
+  return letter == 0 ? std::string_view() : kLetterNames[letter - 1].letter;
 }
 
 bool IsSpelledAbbreviation(std::string_view letters) {
@@ -342,12 +334,13 @@ bool IsSpelledAbbreviation(std::string_view letters) {
 
 // At `i`, the longest run of letter names (2..kSpelledLettersMax) that spells an abbreviation:
 // its length in tokens and the abbreviation, or 0.
-std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_t i) {
+std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens,
+                                         const std::vector<uint32_t>& bits, size_t i) {
   std::string letters;
   std::pair<size_t, std::string> best{0, ""};
   for (size_t j = i; j < tokens.size() && j - i < kSpelledLettersMax; ++j) {
     if (j > i && tokens[j].clause_break_before) break;
-    const std::string_view letter = LetterOf(tokens[j].normalized);
+    const std::string_view letter = LetterOf(bits[j]);
     if (letter.empty()) break;
     letters += letter;
     if (j > i && IsSpelledAbbreviation(letters)) best = {j - i + 1, letters};
@@ -356,29 +349,38 @@ std::pair<size_t, std::string> SpelledAt(const std::vector<Token>& tokens, size_
   return best;
 }
 
-std::vector<Token> MergeSpelledAbbreviations(std::vector<Token> tokens) {
+void MergeSpelledAbbreviations(std::vector<Token>* words, std::vector<uint32_t>* word_bits) {
+  std::vector<Token>& tokens = *words;
+  std::vector<uint32_t>& bits = *word_bits;
   // Most texts spell nothing: keep them as they are unless two letter names stand side by side.
   bool pair = false;
   for (size_t i = 1; i < tokens.size() && !pair; ++i) {
-    pair = !LetterOf(tokens[i].normalized).empty() && !LetterOf(tokens[i - 1].normalized).empty();
+    pair = (bits[i] & kLetterMask) != 0 && (bits[i - 1] & kLetterMask) != 0;
   }
-  if (!pair) return tokens;
-  std::vector<Token> out;
-  out.reserve(tokens.size());
+  if (!pair) return;
+  // In place: a merged abbreviation takes the place of its first letter.
+  size_t kept = 0;
   for (size_t i = 0; i < tokens.size();) {
-    auto [count, abbreviation] = SpelledAt(tokens, i);
+    auto [count, abbreviation] = SpelledAt(tokens, bits, i);
     if (count == 0) {
-      out.push_back(std::move(tokens[i++]));
+      if (kept != i) {
+        tokens[kept] = std::move(tokens[i]);
+        bits[kept] = bits[i];
+      }
+      ++kept;
+      ++i;
       continue;
     }
-    Token merged = std::move(tokens[i]);
-    const Token& last = tokens[i + count - 1];
-    merged.length = last.offset + last.length - merged.offset;
+    const uint32_t end = tokens[i + count - 1].offset + tokens[i + count - 1].length;
+    Token& merged = tokens[kept++];
+    if (&merged != &tokens[i]) merged = std::move(tokens[i]);
+    merged.length = end - merged.offset;
     merged.normalized = std::move(abbreviation);
-    out.push_back(std::move(merged));
+    bits[kept - 1] = WordBits(merged.normalized);
     i += count;
   }
-  return out;
+  tokens.resize(kept);
+  bits.resize(kept);
 }
 
 // ── Fillers ─────────────────────────────────────────────────────────────────────────────────────
@@ -404,43 +406,69 @@ constexpr auto kGreetings = std::to_array<std::string_view>({
     "вы",
 });
 
-bool IsIn(std::string_view word, std::span<const std::string_view> list) {
-  return std::find(list.begin(), list.end(), word) != list.end();
+// ── The words the passes look up ────────────────────────────────────────────────────────────────
+
+uint32_t WordBits(std::string_view word) {
+  // Built once (function-local statics are initialised thread-safely).
+  static const WordTable kTable = [] {
+    WordTable table;
+    for (size_t i = 0; i < kNumberWords.size(); ++i) {
+      table.Add(kNumberWords[i].word, static_cast<uint32_t>(i + 1) << kNumberShift);
+    }
+    for (size_t i = 0; i < kLetterNames.size(); ++i) {
+      table.Add(kLetterNames[i].name, static_cast<uint32_t>(i + 1));
+    }
+    for (std::string_view filler : kFillers) table.Add(filler, kFillerBit);
+    for (std::string_view greeting : kGreetings) table.Add(greeting, kGreetingBit);
+    table.Add("девушка", kGirlBit);
+    return table;
+  }();
+  return kTable.Find(word);
 }
 
-bool IsFillerAt(const std::vector<Token>& tokens, size_t i, bool previous_dropped) {
-  const std::string_view word = tokens[i].normalized;
-  if (word.size() <= 14 && IsIn(word, kFillers))
-    return true;  // «короче» and «слышите» are 14 bytes
-  if (word != "девушка") return false;
+bool IsFillerAt(const std::vector<Token>& tokens, const std::vector<uint32_t>& bits, size_t i,
+                bool previous_dropped) {
+  if ((bits[i] & kFillerBit) != 0) return true;
+  if ((bits[i] & kGirlBit) == 0) return false;
   if (i == 0 || tokens[i].clause_break_before || previous_dropped) return true;
-  if (IsIn(tokens[i - 1].normalized, kGreetings)) return true;
+  if ((bits[i - 1] & kGreetingBit) != 0) return true;
   return i + 1 == tokens.size() || tokens[i + 1].clause_break_before ||
-         IsIn(tokens[i + 1].normalized, kGreetings);
+         (bits[i + 1] & kGreetingBit) != 0;
 }
 
-void DropFillers(std::vector<Token> tokens, NormalizedText* out) {
+void DropFillers(std::vector<Token>* words, std::vector<uint32_t>* word_bits,
+                 std::vector<Token>* fillers) {
+  std::vector<Token>& tokens = *words;
+  std::vector<uint32_t>& bits = *word_bits;
+  // Most texts have none: look before allocating.
+  if (std::none_of(bits.begin(), bits.end(),
+                   [](uint32_t b) { return (b & (kFillerBit | kGirlBit)) != 0; })) {
+    return;
+  }
   // In place: kept words move down over the dropped ones.
   std::vector<bool> filler(tokens.size(), false);
   for (size_t i = 0; i < tokens.size(); ++i) {
-    filler[i] = IsFillerAt(tokens, i, i > 0 && filler[i - 1]);
+    filler[i] = IsFillerAt(tokens, bits, i, i > 0 && filler[i - 1]);
   }
   size_t kept = 0;
   bool carry_break = false;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (filler[i]) {
       carry_break = carry_break || tokens[i].clause_break_before;
-      out->fillers.push_back(tokens[i]);
+      fillers->push_back(tokens[i]);
       continue;
     }
     Token& token = tokens[i];
     token.clause_break_before = kept > 0 && (token.clause_break_before || carry_break);
     carry_break = false;
-    if (kept != i) tokens[kept] = std::move(token);
+    if (kept != i) {
+      tokens[kept] = std::move(token);
+      bits[kept] = bits[i];
+    }
     ++kept;
   }
   tokens.resize(kept);
-  out->words = std::move(tokens);
+  bits.resize(kept);
 }
 
 }  // namespace
@@ -451,25 +479,56 @@ bool IsNumberText(std::string_view text) {
   return IsDigits(text.substr(0, dot)) && IsDigits(text.substr(dot + 1));
 }
 
+void NormalizeText(std::string_view text, size_t tokens_max, NormalizedText* out) {
+  Tokenize(text, tokens_max, &out->words);
+  out->fillers.clear();
+  MergeDigitGroups(text, &out->words);
+  // Each word's bits, looked up once and kept beside it through the passes.
+  thread_local std::vector<uint32_t> bits;
+  bits.clear();
+  for (const Token& word : out->words) bits.push_back(WordBits(word.normalized));
+  MergeSpelledAbbreviations(&out->words, &bits);
+  DropFillers(&out->words, &bits, &out->fillers);
+  ReadNumberWords(&out->words, bits);
+}
+
 NormalizedText NormalizeText(std::string_view text, size_t tokens_max) {
-  std::vector<Token> tokens = MergeDigitGroups(text, Tokenize(text, tokens_max));
-  tokens = MergeSpelledAbbreviations(std::move(tokens));
   NormalizedText out;
-  DropFillers(std::move(tokens), &out);
-  out.words = ReadNumberWords(std::move(out.words));
+  NormalizeText(text, tokens_max, &out);
   return out;
+}
+
+void JoinForRegex(const std::vector<Token>& words, std::string* out,
+                  std::vector<uint32_t>* starts) {
+  starts->clear();
+  starts->reserve(words.size());
+  // The size first, then the bytes in place: a few hundred bytes, written once.
+  size_t bytes = 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const Token& word = words[i];
+    const size_t separator = i == 0 ? 1 : (word.clause_break_before ? 2 : 0);
+    bytes += separator + (word.number.empty() ? word.normalized.size() : word.number.size()) + 1;
+  }
+  out->resize(bytes);
+  char* at = out->data();
+  for (size_t i = 0; i < words.size(); ++i) {
+    const Token& word = words[i];
+    if (i == 0) {
+      *at++ = ' ';
+    } else if (word.clause_break_before) {
+      *at++ = '\n';
+      *at++ = ' ';
+    }
+    starts->push_back(static_cast<uint32_t>(at - out->data()));
+    const std::string& text = word.number.empty() ? word.normalized : word.number;
+    at = std::copy(text.begin(), text.end(), at);
+    *at++ = ' ';
+  }
 }
 
 std::string JoinForRegex(const std::vector<Token>& words, std::vector<uint32_t>* starts) {
   std::string out;
-  starts->clear();
-  starts->reserve(words.size());
-  for (size_t i = 0; i < words.size(); ++i) {
-    out += i == 0 ? " " : (words[i].clause_break_before ? "\n " : "");
-    starts->push_back(static_cast<uint32_t>(out.size()));
-    out += words[i].number.empty() ? words[i].normalized : words[i].number;
-    out += ' ';
-  }
+  JoinForRegex(words, &out, starts);
   return out;
 }
 

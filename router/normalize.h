@@ -31,11 +31,15 @@ struct NormalizedText {
 
 // Tokenises `text` (at most `tokens_max` tokens) and applies the passes above.
 NormalizedText NormalizeText(std::string_view text, size_t tokens_max);
+// The same into `out` (cleared first), reusing its capacity.
+void NormalizeText(std::string_view text, size_t tokens_max, NormalizedText* out);
 
 // The words joined for regular expressions: one clause a line, each word between single spaces
 // (" у нас 3 детей \n мы в пвр "); a number is written by its value. `starts[i]` receives the byte
 // offset of word i in the result.
 std::string JoinForRegex(const std::vector<Token>& words, std::vector<uint32_t>* starts);
+// The same into `out` (cleared first), reusing its capacity.
+void JoinForRegex(const std::vector<Token>& words, std::string* out, std::vector<uint32_t>* starts);
 
 // True when `text` is a number as the rules write it: digits, with at most one «.» between digits.
 bool IsNumberText(std::string_view text);

@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "base/check.h"
+
 namespace ekc::router {
 namespace {
 
@@ -18,7 +20,7 @@ enum class CharKind : uint8_t {
   kFormat,  // invisible inside a word: soft hyphen, zero-width (non-)joiner, word joiner, BOM
 };
 
-bool InRange(char32_t c, char32_t low, char32_t high) { return c >= low && c <= high; }
+constexpr bool InRange(char32_t c, char32_t low, char32_t high) { return c >= low && c <= high; }
 
 // An approximation of Unicode's L* categories by script blocks — enough to keep the words of any
 // script a citizen may type (Cyrillic, Latin, Greek, Armenian, Georgian, Hebrew, Arabic, Indic,
@@ -79,19 +81,37 @@ bool IsClauseBreak(char32_t c) {
 CharKind KindOf(const DecodedCodePoint& d) {
   if (!d.valid) return CharKind::kSeparator;
   const char32_t c = d.code_point;
-  // The common cases first: Russian letters, ASCII letters and digits, a space.
-  if (InRange(c, 0x410, 0x44F)) return CharKind::kLetter;
-  if (c < 0x80) {
-    if (InRange(c, 'a', 'z') || InRange(c, 'A', 'Z')) return CharKind::kLetter;
-    if (InRange(c, '0', '9')) return CharKind::kDigit;
-    if (c == ' ') return CharKind::kSeparator;
-  }
   if (IsLetter(c)) return CharKind::kLetter;
   if (IsDigit(c)) return CharKind::kDigit;
   if (IsMark(c)) return CharKind::kMark;
   if (IsFormat(c)) return CharKind::kFormat;
   if (IsClauseBreak(c)) return CharKind::kClauseBreak;
   return CharKind::kSeparator;
+}
+
+// KindOf for every ASCII code point: a tokenizer's most frequent question after Russian letters.
+constexpr std::array<CharKind, 0x80> kAsciiKinds = [] {
+  std::array<CharKind, 0x80> kinds{};
+  for (char32_t c = 0; c < 0x80; ++c) {
+    if (InRange(c, 'a', 'z') || InRange(c, 'A', 'Z')) {
+      kinds[c] = CharKind::kLetter;
+    } else if (InRange(c, '0', '9')) {
+      kinds[c] = CharKind::kDigit;
+    } else if (std::find(std::begin(kClauseBreaks), std::end(kClauseBreaks), c) !=
+               std::end(kClauseBreaks)) {
+      kinds[c] = CharKind::kClauseBreak;
+    } else {
+      kinds[c] = CharKind::kSeparator;
+    }
+  }
+  return kinds;
+}();
+
+// KindOf with the common cases inline: А..я, then ASCII.
+inline CharKind KindOfFast(const DecodedCodePoint& d) {
+  if (InRange(d.code_point, 0x410, 0x44F)) return CharKind::kLetter;
+  if (d.code_point < 0x80) return kAsciiKinds[d.code_point];
+  return KindOf(d);
 }
 
 bool IsAsciiDigitAt(std::string_view text, size_t offset) {
@@ -153,27 +173,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kLatinAb
     {"ivl", "ивл"}, {"pvr", "пвр"}, {"mfc", "мфц"}, {"smfc", "смфц"}, {"zhku", "жку"},
 }};
 
-// Builds the normalised form of one token from the code points as typed.
-// «ё» and А..Я / а..я only: the common case, folded without looking at anything else.
-bool IsPlainRussian(const std::vector<char32_t>& typed) {
-  return std::all_of(typed.begin(), typed.end(), [](char32_t c) {
-    return InRange(c, 0x410, 0x44F) || c == 0x401 || c == 0x451;
-  });
-}
-
-std::string NormalizePlainRussian(const std::vector<char32_t>& typed) {
-  std::string out(typed.size() * 2, '\0');
-  size_t at = 0;
-  for (char32_t c : typed) {
-    c = (c == 0x401 || c == 0x451) ? U'е' : (c < 0x430 ? c + 0x20 : c);
-    out[at++] = static_cast<char>(0xC0 | (c >> 6));
-    out[at++] = static_cast<char>(0x80 | (c & 0x3F));
-  }
-  return out;
-}
-
-std::string NormalizeToken(const std::vector<char32_t>& typed) {
-  if (IsPlainRussian(typed)) return NormalizePlainRussian(typed);
+// Builds the normalised form of one token from the code points as typed (Tokenize folds plain
+// Russian words itself: this is for the rest).
+std::string NormalizeToken(std::u32string_view typed) {
   bool has_cyrillic = false;
   bool has_latin = false;
   bool all_ascii_letters = true;
@@ -230,6 +232,49 @@ inline DecodedCodePoint DecodeFast(std::string_view text, size_t offset) {
       return {static_cast<char32_t>(((b0 & 0x1F) << 6) | (b1 & 0x3F)), 2, true};
   }
   return DecodeUtf8At(text, offset);
+}
+
+// For the two-byte sequences D0 xx and D1 xx (U+0400..U+047F), indexed by the lead byte's low bit
+// and the trailing byte's low six bits: the folded letter's two UTF-8 bytes (lead << 8 | trail)
+// when the code point is «ё» or А..я, else 0.
+constexpr std::array<uint16_t, 128> kPlainRussianFolds = [] {
+  std::array<uint16_t, 128> folds{};
+  for (char32_t c = 0x400; c < 0x480; ++c) {
+    if (!InRange(c, 0x410, 0x44F) && c != 0x401 && c != 0x451) continue;
+    const char32_t folded = (c == 0x401 || c == 0x451) ? U'е' : (c < 0x430 ? c + 0x20 : c);
+    folds[c - 0x400] =
+        static_cast<uint16_t>(((0xC0 | (folded >> 6)) << 8) | (0x80 | (folded & 0x3F)));
+  }
+  return folds;
+}();
+
+// Reads the run of «ё» and А..я starting at `*offset` (at most kTokenCodePointsMax letters),
+// byte by byte: the bulk of every text. Each letter goes, folded, to `plain` (two bytes each);
+// returns how many and moves `*offset` past them. Lowercase а..я, the most common, are their own
+// fold and skip the table.
+size_t FoldPlainRussian(std::string_view text, size_t* offset,
+                        std::array<char, kTokenCodePointsMax * 2>* plain) {
+  size_t count = 0;
+  size_t at = *offset;
+  char* out = plain->data();
+  while (at + 1 < text.size() && count < kTokenCodePointsMax) {
+    const auto b0 = static_cast<unsigned char>(text[at]);
+    const auto b1 = static_cast<unsigned char>(text[at + 1]);
+    if ((b0 == 0xD0 && (b1 & 0xF0) == 0xB0) || (b0 == 0xD1 && (b1 & 0xF0) == 0x80)) {  // а..я
+      out[count * 2] = static_cast<char>(b0);
+      out[count * 2 + 1] = static_cast<char>(b1);
+    } else {
+      if ((b0 & 0xFE) != 0xD0 || (b1 & 0xC0) != 0x80) break;
+      const uint16_t folded = kPlainRussianFolds[((b0 & 1) << 6) | (b1 & 0x3F)];
+      if (folded == 0) break;
+      out[count * 2] = static_cast<char>(folded >> 8);
+      out[count * 2 + 1] = static_cast<char>(folded & 0xFF);
+    }
+    ++count;
+    at += 2;
+  }
+  *offset = at;
+  return count;
 }
 
 }  // namespace
@@ -316,7 +361,19 @@ size_t CodePointCount(std::string_view text) {
 }
 
 size_t FindInvalidUtf8(std::string_view text) {
-  for (size_t offset = 0; offset < text.size();) {
+  const size_t size = text.size();
+  for (size_t offset = 0; offset < size;) {
+    // ASCII and two-byte sequences (Cyrillic) without decoding them.
+    const auto b0 = static_cast<unsigned char>(text[offset]);
+    if (b0 < 0x80) {
+      ++offset;
+      continue;
+    }
+    if (b0 >= 0xC2 && b0 <= 0xDF && offset + 1 < size &&
+        (static_cast<unsigned char>(text[offset + 1]) & 0xC0) == 0x80) {
+      offset += 2;
+      continue;
+    }
     const DecodedCodePoint d = DecodeUtf8At(text, offset);
     if (!d.valid) return offset;
     offset += d.length;
@@ -340,18 +397,21 @@ std::string ToValidUtf8(std::string_view text) {
   return out;
 }
 
-std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
-  std::vector<Token> tokens;
+void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* tokens) {
+  // The tokens of an earlier text are reused, strings and all: their capacity stays, so a text of
+  // words seen at that length before allocates nothing here.
+  size_t count = 0;
   // A word takes about seven bytes with its space: reserve for that, within the bound.
-  tokens.reserve(std::min(tokens_max, text.size() / 6 + 1));
-  std::vector<char32_t> typed;
-  typed.reserve(kTokenCodePointsMax);
+  tokens->reserve(std::min(tokens_max, text.size() / 6 + 1));
+  std::array<char32_t, kTokenCodePointsMax> typed;
+  // The normalised bytes while every letter is «ё» or А..я (two bytes each after folding).
+  std::array<char, kTokenCodePointsMax * 2> plain;
   bool break_pending = false;
   size_t previous_end = 0;
   size_t offset = 0;
-  while (offset < text.size() && tokens.size() < tokens_max) {
+  while (offset < text.size() && count < tokens_max) {
     const DecodedCodePoint first = DecodeFast(text, offset);
-    const CharKind kind = KindOf(first);
+    const CharKind kind = KindOfFast(first);
     if (kind != CharKind::kLetter && kind != CharKind::kDigit) {
       if (kind == CharKind::kClauseBreak) {
         // «1,5 года», «15:00», «2.1» are one number written with a separator, not a clause break.
@@ -366,34 +426,92 @@ std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
     // A token: a run of code points of `kind`, with the marks and invisible characters inside it.
     const size_t start = offset;
     size_t end = offset;
-    typed.clear();
-    while (offset < text.size() && typed.size() < kTokenCodePointsMax) {
+    size_t typed_count = 0;
+    bool all_plain = true;  // every code point so far is «ё» or А..я: `plain` holds the result
+    // The letters FoldPlainRussian read are not in `typed`: two bytes each from `start`.
+    size_t folded_count = 0;
+    if (kind == CharKind::kLetter) {
+      folded_count = FoldPlainRussian(text, &offset, &plain);
+      typed_count = folded_count;
+      if (typed_count > 0) end = offset;
+    }
+    while (offset < text.size() && typed_count < kTokenCodePointsMax) {
       const DecodedCodePoint d = DecodeFast(text, offset);
-      const CharKind k = KindOf(d);
+      const CharKind k = KindOfFast(d);
       if (k == kind || k == CharKind::kMark) {
-        typed.push_back(d.code_point);
+        const char32_t c = d.code_point;
+        if (all_plain && (InRange(c, 0x410, 0x44F) || c == 0x401 || c == 0x451)) {
+          const char32_t folded = (c == 0x401 || c == 0x451) ? U'е' : (c < 0x430 ? c + 0x20 : c);
+          plain[typed_count * 2] = static_cast<char>(0xC0 | (folded >> 6));
+          plain[typed_count * 2 + 1] = static_cast<char>(0x80 | (folded & 0x3F));
+        } else {
+          all_plain = false;
+        }
+        typed[typed_count++] = c;
         offset += d.length;
         end = offset;  // a mark after the last letter (a stress mark) still belongs to the word
       } else if (k == CharKind::kFormat) {
-        typed.push_back(d.code_point);
+        all_plain = false;
+        typed[typed_count++] = d.code_point;
         offset += d.length;  // only inside the word: `end` moves with the next letter
       } else {
         break;
       }
     }
     offset = end;  // give back trailing invisible characters
-    Token token;
+    Token& token = count < tokens->size() ? (*tokens)[count] : tokens->emplace_back();
+    ++count;
+    token.number.clear();
     token.offset = static_cast<uint32_t>(start);
     token.length = static_cast<uint32_t>(end - start);
     token.is_number = kind == CharKind::kDigit;
     token.clause_break_before =
-        !tokens.empty() && (break_pending || start - previous_end > kTokenGapBytesMax);
-    token.normalized = NormalizeToken(typed);
-    tokens.push_back(std::move(token));
+        count > 1 && (break_pending || start - previous_end > kTokenGapBytesMax);
+    if (all_plain) {
+      token.normalized.assign(plain.data(), typed_count * 2);
+    } else {
+      for (size_t i = 0; i < folded_count; ++i)
+        typed[i] = DecodeFast(text, start + 2 * i).code_point;
+      token.normalized = NormalizeToken(std::u32string_view(typed.data(), typed_count));
+    }
     break_pending = false;
     previous_end = end;
   }
+  tokens->resize(count);
+}
+
+std::vector<Token> Tokenize(std::string_view text, size_t tokens_max) {
+  std::vector<Token> tokens;
+  Tokenize(text, tokens_max, &tokens);
   return tokens;
+}
+
+void WordTable::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+  count_ = 0;
+  for (const Slot& slot : old) {
+    if (!slot.word.empty()) Add(slot.word, slot.bits);
+  }
+}
+
+void WordTable::Add(std::string_view word, uint32_t bits) {
+  EKC_CHECK(!word.empty());  // an empty word marks a free slot
+  if ((count_ + 1) * 4 > slots_.size()) Grow();
+  const uint64_t hash = Hash(word);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (slots_[i].word.empty()) {
+      slots_[i] = Slot{word, hash, bits};
+      ++count_;
+      word_bytes_max_ = std::max(word_bytes_max_, word.size());
+      return;
+    }
+    if (slots_[i].hash == hash && slots_[i].word == word) {
+      slots_[i].bits |= bits;
+      return;
+    }
+  }
 }
 
 std::string NormalizeForDisplay(std::string_view text) {

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,67 @@ std::string ToValidUtf8(std::string_view text);
 // is «3» and «х». Soft hyphens, zero-width joiners and combining marks inside a word belong to the
 // word.
 std::vector<Token> Tokenize(std::string_view text, size_t tokens_max);
+// The same into `tokens`, replacing what it held and reusing its tokens' capacity.
+void Tokenize(std::string_view text, size_t tokens_max, std::vector<Token>* tokens);
+
+// A fixed set of normalised words, each with a few bits: for the classifier's word lists (number
+// words, fillers, negations), asked about every word of every text. Open addressing over a hash of
+// the word's length and its first and last bytes; the table is at most a quarter full, so a word
+// that is not there (the common case) costs about one probe. The hash is fixed and cheap: right for
+// a few hundred words written in the code, not for keys from outside. Built once, then read-only:
+// Find is safe on any thread.
+class WordTable {
+ public:
+  // Adds `bits` to the word's bits (a word may be in several lists). `word` is not empty, and its
+  // bytes must outlive the table (a string literal).
+  void Add(std::string_view word, uint32_t bits);
+  // The word's bits, 0 for a word that is not there.
+  uint32_t Find(std::string_view word) const;
+
+ private:
+  struct Slot {
+    std::string_view word;  // empty: a free slot
+    uint64_t hash = 0;      // Hash(word): most probes that meet another word stop at it
+    uint32_t bits = 0;
+  };
+  static uint64_t Hash(std::string_view word);
+  void Grow();
+
+  std::vector<Slot> slots_;  // a power of two
+  size_t count_ = 0;
+  size_t word_bytes_max_ = 0;
+};
+
+// Find and Hash are inline: the classifier asks about every word of every text.
+inline uint64_t WordTable::Hash(std::string_view word) {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  if (word.size() >= 8) {
+    std::memcpy(&head, word.data(), 8);
+    std::memcpy(&tail, word.data() + word.size() - 8, 8);
+  } else if (word.size() >= 4) {
+    uint32_t first = 0;
+    uint32_t last = 0;
+    std::memcpy(&first, word.data(), 4);
+    std::memcpy(&last, word.data() + word.size() - 4, 4);
+    head = first;
+    tail = last;
+  } else {
+    for (char c : word) head = (head << 8) | static_cast<unsigned char>(c);
+  }
+  const uint64_t h = head * 0x9E3779B97F4A7C15ull ^ (tail + word.size()) * 0xC2B2AE3D27D4EB4Full;
+  return h ^ (h >> 29);
+}
+
+inline uint32_t WordTable::Find(std::string_view word) const {
+  if (word.empty() || word.size() > word_bytes_max_) return 0;
+  const uint64_t hash = Hash(word);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask; !slots_[i].word.empty(); i = (i + 1) & mask) {
+    if (slots_[i].hash == hash && slots_[i].word == word) return slots_[i].bits;
+  }
+  return 0;
+}
 
 // The normalised tokens of `text` joined by single spaces; for tools and tests.
 std::string NormalizeForDisplay(std::string_view text);

@@ -88,6 +88,29 @@ TEST(Normalize, JoinsWordsForRegexesOneClauseALine) {
   EXPECT_EQ(joined.substr(starts[2], 1), "3");
 }
 
+TEST(Normalize, ReusedOutputGivesTheSameWordsAsAFreshOne) {
+  // The classifier keeps one NormalizedText a thread: what an earlier text left must not matter.
+  NormalizedText reused;
+  NormalizeText("Алло, девушка, эм эс э, двадцать пять тысяч, 10 000 рублей, многодетная", 100,
+                &reused);
+  for (std::string_view text : {"ну трое детей", "", "и пэ эр а", "девушка у нас 1,5 года"}) {
+    NormalizeText(text, 100, &reused);
+    const NormalizedText fresh = NormalizeText(text, 100);
+    std::vector<uint32_t> starts;
+    std::string joined;
+    JoinForRegex(reused.words, &joined, &starts);
+    EXPECT_EQ(joined, JoinForRegex(fresh.words, &starts)) << text;
+    ASSERT_EQ(reused.words.size(), fresh.words.size()) << text;
+    ASSERT_EQ(reused.fillers.size(), fresh.fillers.size()) << text;
+    for (size_t i = 0; i < fresh.words.size(); ++i) {
+      EXPECT_EQ(reused.words[i].normalized, fresh.words[i].normalized) << text;
+      EXPECT_EQ(reused.words[i].number, fresh.words[i].number) << text;
+      EXPECT_EQ(reused.words[i].offset, fresh.words[i].offset) << text;
+      EXPECT_EQ(reused.words[i].length, fresh.words[i].length) << text;
+    }
+  }
+}
+
 // ── Morphology ─────────────────────────────────────────────────────────────────────────────────
 
 TEST(Morphology, StemsRussianAndLeavesOtherWords) {
@@ -345,6 +368,35 @@ TEST(ClassifierRouting, BadSkillsQueueAndChannelsAreRefused) {
 }
 
 // ── Explanations ───────────────────────────────────────────────────────────────────────────────
+
+TEST(ClassifierRouting, ShownTermsAreTheIvrChoiceThenTheFirstWordsInReadingOrder) {
+  // Entries written in the opposite order to the text: the 15 shown after the IVR choice are the
+  // first 15 of the text, whatever the order of the rules.
+  const std::string_view letters = "абвгдежзиклмнопрстуф";  // 20 letters, two bytes each
+  std::string yaml =
+      "version: 1\nsituations:\n  - code: many\n    title: Много\n    ivr: [\"3\"]\n"
+      "    words:\n";
+  std::string text;
+  for (size_t i = 0; i < 20; ++i) {
+    const std::string word = "слово" + std::string(letters.substr(2 * i, 2));
+    yaml.insert(yaml.find("    words:\n") + 11, "      - =" + word + "\n");
+    text += word + " ";
+  }
+  const auto rules = MustCompile(yaml);
+  ASSERT_NE(rules, nullptr);
+  for (int run = 0; run < 2; ++run) {  // the second run reuses the thread's buffers
+    const ekc::v1::Classification result =
+        rules->Classify(ClassifyInput{text, ekc::v1::CHANNEL_CHAT, "3.1"});
+    ASSERT_EQ(result.situations_size(), 1);
+    const ekc::v1::SituationMatch& match = result.situations(0);
+    ASSERT_EQ(match.terms_size(), 16);
+    EXPECT_EQ(match.terms(0).matcher(), "ivr:3");
+    for (int t = 1; t < 16; ++t) {
+      EXPECT_EQ(match.terms(t).offset(), (t - 1) * 13u) << t;  // «слово» + letter + space
+      EXPECT_EQ(match.terms(t).text(), "слово" + std::string(letters.substr(2 * (t - 1), 2)));
+    }
+  }
+}
 
 TEST(ClassifierExplain, ShowsWordsStemsAndWhyMatchesDidNotCount) {
   const auto rules = MustCompile(kWhoRules);

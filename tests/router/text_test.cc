@@ -186,6 +186,58 @@ TEST(TextValidUtf8, ReplacesMalformedBytesOnly) {
   EXPECT_EQ(ToValidUtf8("а\xFFб\xE2\x82"), "а\uFFFDб\uFFFD\uFFFD");
 }
 
+TEST(TextTokenize, ReusedVectorGivesTheSameTokensAsAFreshOne) {
+  // Tokens left from a longer text (numbers, long words, clause breaks) must not leak into the
+  // next.
+  std::vector<Token> reused;
+  Tokenize("Трое детей, 1,5 года. Многодетная семья из ПВР, инвалидность", 100, &reused);
+  for (std::string_view text : {"Ёлки мама", "", "ребёнок-инвалид 3х CBO", "и\u0306од МСЭ"}) {
+    Tokenize(text, 100, &reused);
+    const std::vector<Token> fresh = Tokenize(text, 100);
+    ASSERT_EQ(reused.size(), fresh.size()) << text;
+    for (size_t i = 0; i < fresh.size(); ++i) {
+      EXPECT_EQ(reused[i].normalized, fresh[i].normalized) << text;
+      EXPECT_EQ(reused[i].number, fresh[i].number) << text;
+      EXPECT_EQ(reused[i].offset, fresh[i].offset) << text;
+      EXPECT_EQ(reused[i].length, fresh[i].length) << text;
+      EXPECT_EQ(reused[i].clause_break_before, fresh[i].clause_break_before) << text;
+      EXPECT_EQ(reused[i].is_number, fresh[i].is_number) << text;
+    }
+  }
+}
+
+TEST(TextTokenize, FoldsEveryRussianLetterLikeFoldCase) {
+  // The byte-wise fast path for А..я and Ёё against the general FoldCase, letter by letter.
+  for (char32_t c = 0x400; c < 0x480; ++c) {
+    std::string letter;
+    AppendUtf8(c, &letter);
+    const std::vector<Token> tokens = Tokenize(letter + letter, 10);
+    if (tokens.empty()) continue;  // not a letter (e.g. U+0482)
+    std::string folded;
+    AppendUtf8(FoldCase(c), &folded);
+    EXPECT_EQ(tokens[0].normalized, folded + folded) << static_cast<uint32_t>(c);
+  }
+}
+
+TEST(TextWordTable, FindsAddedWordsWithTheirBitsAndNothingElse) {
+  WordTable table;
+  table.Add("не", 1);
+  table.Add("нет", 2);
+  table.Add("не", 4);  // a word in two lists has both bits
+  std::vector<std::string> many;
+  for (int i = 0; i < 500; ++i) many.push_back("слово" + std::to_string(i));  // grows the table
+  for (const std::string& word : many) table.Add(word, 8);
+  EXPECT_EQ(table.Find("не"), 5u);
+  EXPECT_EQ(table.Find("нет"), 2u);
+  EXPECT_EQ(table.Find("нету"), 0u);
+  EXPECT_EQ(table.Find(""), 0u);
+  EXPECT_EQ(table.Find("н"), 0u);
+  for (const std::string& word : many) EXPECT_EQ(table.Find(word), 8u) << word;
+  EXPECT_EQ(table.Find("слово500"), 0u);
+  EXPECT_EQ(table.Find("слово12345678901234567890"), 0u);  // longer than every word added
+  EXPECT_EQ(WordTable().Find("не"), 0u);
+}
+
 TEST(TextNormalizeForDisplay, JoinsNormalisedWords) {
   EXPECT_EQ(NormalizeForDisplay("Алло, девушка! Ёлки-палки"), "алло девушка елки палки");
   EXPECT_EQ(CodePointCount("ёж😀"), 3u);
