@@ -1,12 +1,13 @@
 #pragma once
 
 // NameIndex: a hash index by name in front of a std::map whose entries are never erased, so that a
-// lookup on the hot path (an operator by id, on almost every event) hashes once instead of comparing
-// strings down the tree. The map stays the owner and keeps its order (snapshots are written in it).
+// lookup on the hot path (an operator by id, on almost every event) hashes once instead of
+// comparing strings down the tree. The map stays the owner and keeps its order (snapshots are
+// written in it).
 //
-// The index holds pointers into the map's nodes, which a move of the map keeps valid but a copy does
-// not: a copied index starts empty and is filled again as entries are looked up for change. Lookups
-// that miss fall back to the map, so an incomplete index is slower, never wrong.
+// The index holds pointers into the map's nodes, which a move of the map keeps valid but a copy
+// does not: a copied index starts empty and is filled again as entries are looked up for change.
+// Lookups that miss fall back to the map, so an incomplete index is slower, never wrong.
 
 #include <string_view>
 

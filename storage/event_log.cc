@@ -901,8 +901,7 @@ absl::Status EventLog::ReadFrom(
     Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const {
   ekc::v1::EventRecord record;
   return ReadRecords(
-      from, [&] { return &record; },
-      [&](ekc::v1::EventRecord& decoded) { return visit(decoded); });
+      from, [&] { return &record; }, [&](ekc::v1::EventRecord& decoded) { return visit(decoded); });
 }
 
 namespace {

@@ -61,6 +61,18 @@ class EventLogTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status;
   }
 
+  // ReadAheadFrom(1) with a fresh log, the visitor answering CANCELLED "enough" at `stop_at` (0:
+  // never); the read's status, and the sequences visited.
+  absl::Status ReadAheadAfterReopen(uint64_t stop_at, std::vector<uint64_t>* visited) {
+    std::unique_ptr<EventLog> log = OpenLog();
+    if (log == nullptr) return absl::InternalError("reopen failed");
+    return log->ReadAheadFrom(Sequence(1), [&](const ekc::v1::EventRecord& record) {
+      visited->push_back(record.sequence());
+      if (record.sequence() == stop_at) return absl::CancelledError("enough");
+      return absl::OkStatus();
+    });
+  }
+
   // Reads from `from` with a fresh log; the read's status, and the sequences visited before it
   // ended.
   absl::Status ReadAfterReopen(Sequence from, std::vector<uint64_t>* visited) {
@@ -306,15 +318,8 @@ TEST_F(EventLogTest, ReadAheadFrom_VisitsWhatReadFromVisitsInOrder) {
 
 TEST_F(EventLogTest, ReadAheadFrom_StopsAtTheVisitorsError) {
   WriteClosedLog(3000);
-  std::unique_ptr<EventLog> log = OpenLog();
-  ASSERT_NE(log, nullptr);
   std::vector<uint64_t> visited;
-  const absl::Status status =
-      log->ReadAheadFrom(Sequence(1), [&](const ekc::v1::EventRecord& record) {
-        visited.push_back(record.sequence());
-        if (record.sequence() == 700) return absl::CancelledError("enough");
-        return absl::OkStatus();
-      });
+  const absl::Status status = ReadAheadAfterReopen(/*stop_at=*/700, &visited);
   EXPECT_EQ(status, absl::CancelledError("enough"));
   EXPECT_EQ(visited, Iota(700));
 }
@@ -324,14 +329,8 @@ TEST_F(EventLogTest, ReadAheadFrom_CorruptValueIsDataLossAfterTheRecordsBeforeIt
   std::string damaged = *EncodeValue(MakeRecord(1500));
   damaged.back() = static_cast<char>(damaged.back() ^ 0x01);
   ASSERT_TRUE(RawPut(path_, EncodeKey(Sequence(1500)), damaged).ok());
-  std::unique_ptr<EventLog> log = OpenLog();
-  ASSERT_NE(log, nullptr);
   std::vector<uint64_t> visited;
-  const absl::Status status =
-      log->ReadAheadFrom(Sequence(1), [&](const ekc::v1::EventRecord& record) {
-        visited.push_back(record.sequence());
-        return absl::OkStatus();
-      });
+  const absl::Status status = ReadAheadAfterReopen(/*stop_at=*/0, &visited);
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
   EXPECT_NE(status.message().find("sequence 1500: checksum mismatch"), std::string::npos) << status;
   EXPECT_EQ(visited, Iota(1499));

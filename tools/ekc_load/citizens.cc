@@ -201,6 +201,9 @@ void Citizens::OnSubmitted(SubmitCall* call, const grpc::Status& status) {
       if (options_.max) NextTurn();
     }
   }
+  // The call (its ClientContext) goes before the count that lets the run end drops: once it is 0
+  // the main thread may shut the channels down, and a context must not outlive its channel.
+  owned.reset();
   SubmitDone();
 }
 
@@ -269,6 +272,7 @@ void Citizens::OnCancelled(CancelCall* call, const grpc::Status& status) {
         "cancel {}: {}", call->seq,
         status.ok() ? "answered with a state other than ABANDONED" : StatusText(status)));
   }
+  owned.reset();  // before the count drops, as in OnSubmitted
   SubmitDone();
 }
 
