@@ -155,7 +155,8 @@ SkillSet SkillSets::Intern(const Range& skills) {
 }
 
 struct Contact {
-  // (Members are in an order that leaves no padding: a state holds one per contact ever received.)
+  // (Members are in an order that leaves no padding: a state holds one per contact not yet
+  // forgotten, ContactsForgotten.)
   ContactId id;
   StoredCard card;  // as submitted: channel, text, classification, priority, queue
   ekc::v1::ContactState state = ekc::v1::CONTACT_STATE_QUEUED;
