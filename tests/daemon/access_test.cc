@@ -23,6 +23,7 @@
 
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens.h"
 #include "tools/client/channel.h"
 
 namespace ekc::testing {
@@ -162,13 +163,11 @@ class AccessTest : public ::testing::Test {
 
   std::string NewToken(const std::string& role, const std::string& operator_id,
                        const std::string& name = "") {
-    std::vector<std::string> args = {EKCUTL_PATH, "token",  "new",        "--role",
-                                     role,        "--file", tokens_path_, "--json"};
-    if (!operator_id.empty()) args.insert(args.end(), {"--operator", operator_id});
-    if (!name.empty()) args.insert(args.end(), {"--name", name});
-    RunResult r = RunProgram(args);
-    EXPECT_EQ(r.exit_status, 0) << r.output;
-    return nlohmann::json::parse(r.output.substr(r.output.find('{'))).at("token");
+    return testing::NewToken({.ekcutl = EKCUTL_PATH,
+                              .file = tokens_path_,
+                              .role = role,
+                              .name = name,
+                              .operator_id = operator_id});
   }
 
   void StartEkcd() {

@@ -15,6 +15,7 @@
 #include "tests/daemon/http_client.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens.h"
 #include "tools/client/channel.h"
 
 namespace ekc::testing {
@@ -48,10 +49,7 @@ class HttpTest : public ::testing::Test {
 
   static std::string NewToken(const std::string& file, const std::string& role,
                               const std::string& name) {
-    RunResult r = RunProgram(
-        {EKCUTL_PATH, "token", "new", "--role", role, "--name", name, "--file", file, "--json"});
-    EXPECT_EQ(r.exit_status, 0) << r.output;
-    return json::parse(r.output.substr(r.output.find('{')))["token"].get<std::string>();
+    return testing::NewToken({.ekcutl = EKCUTL_PATH, .file = file, .role = role, .name = name});
   }
 
   std::shared_ptr<grpc::Channel> OperatorChannel() {

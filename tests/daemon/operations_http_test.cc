@@ -16,6 +16,7 @@
 #include "tests/daemon/http_client.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens.h"
 
 namespace ekc::testing {
 namespace {
@@ -75,12 +76,7 @@ TEST(OperationsHttp, DashboardApi_NeedsASupervisorToken) {
   TempDir dir;
   const std::string tokens = (dir.path() / "tokens.yaml").string();
   auto NewToken = [&](const std::string& role, const std::string& name) {
-    RunResult r = RunProgram(
-        {EKCUTL_PATH, "token", "new", "--role", role, "--name", name, "--file", tokens, "--json"});
-    EXPECT_EQ(r.exit_status, 0) << r.output;
-    return nlohmann::json::parse(r.output.substr(r.output.find('{')))
-        .at("token")
-        .get<std::string>();
+    return testing::NewToken({.ekcutl = EKCUTL_PATH, .file = tokens, .role = role, .name = name});
   };
   const std::string supervisor = NewToken("supervisor", "petrova");
   const std::string intake = NewToken("intake", "portal");
