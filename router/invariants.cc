@@ -135,7 +135,7 @@ absl::Status CheckInvariants(const RouterState& state) {
   for (const auto& [id, c] : state.contacts()) {
     if (absl::Status s = CheckContact(state, c); !s.ok()) return s;
     if (c.InLine()) ++in_line;
-    if (c.state == v1::CONTACT_STATE_COMPLETED || c.state == v1::CONTACT_STATE_ABANDONED) {
+    if (c.Ended()) {
       ++ended;
       if (oldest_ended == 0 || c.ended_unix_ms < oldest_ended) oldest_ended = c.ended_unix_ms;
     }

@@ -733,7 +733,7 @@ void RouterState::ApplyContactsForgotten(const v1::EventRecord& e) {
     const uint64_t id = ended_.begin()->second;
     ended_.erase(ended_.begin());
     Contact& c = MutableContact(id);
-    EKC_CHECK(c.state == v1::CONTACT_STATE_COMPLETED || c.state == v1::CONTACT_STATE_ABANDONED);
+    EKC_CHECK(c.Ended());
     // Refusals and a reservation may outlive the conversation; nothing may point at it afterwards.
     DropRefusals(c);
     Reserve(c, OperatorId());
@@ -931,10 +931,7 @@ absl::StatusOr<RouterState> RouterState::FromSnapshot(const v1::RouterSnapshot& 
     state.idempotency_index_.emplace(StableHash64(stored.idempotency_key), id);
     state.SetEscalationTimer(stored, cs.next_escalation_unix_ms());
     state.Reserve(stored, OperatorId(cs.reserved_for()));
-    if (stored.state == v1::CONTACT_STATE_COMPLETED ||
-        stored.state == v1::CONTACT_STATE_ABANDONED) {
-      state.ended_.insert({stored.ended_unix_ms, id});
-    }
+    if (stored.Ended()) state.ended_.insert({stored.ended_unix_ms, id});
   }
   for (const v1::OperatorSnapshot& o : snapshot.operators()) {
     auto [it, created] = state.operators_.try_emplace(OperatorId(o.operator_id()));

@@ -191,6 +191,10 @@ struct Contact {
   bool InLine() const {
     return state == ekc::v1::CONTACT_STATE_QUEUED || state == ekc::v1::CONTACT_STATE_CALLBACK;
   }
+  // Over: completed, or abandoned by the citizen (kept until ContactsForgotten).
+  bool Ended() const {
+    return state == ekc::v1::CONTACT_STATE_COMPLETED || state == ekc::v1::CONTACT_STATE_ABANDONED;
+  }
   bool IsRefusedBy(const OperatorId& op, int64_t now_unix_ms) const;
   LinePlace Place() const { return LinePlace{place_rank, place_time_unix_ms, id.value()}; }
 };

@@ -901,7 +901,7 @@ absl::Status EventLog::ReadFrom(
     Sequence from, const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const {
   ekc::v1::EventRecord record;
   return ReadRecords(
-      from, [&] { return &record; }, [&](ekc::v1::EventRecord& decoded) { return visit(decoded); });
+      from, [&] { return &record; }, visit);
 }
 
 namespace {
@@ -1001,7 +1001,7 @@ absl::Status EventLog::ReadAheadFrom(
           if (batch == nullptr && (batch = batches.TakeFree()) == nullptr) return nullptr;
           return batch->Slot();
         },
-        [&](ekc::v1::EventRecord&) {
+        [&](const ekc::v1::EventRecord&) {
           if (++checked == ReadAheadBatches::kRecords) {
             batches.PutFull(std::exchange(batch, nullptr));
             checked = 0;
@@ -1031,7 +1031,7 @@ absl::Status EventLog::ReadAheadFrom(
 
 absl::Status EventLog::ReadRecords(
     Sequence from, const std::function<ekc::v1::EventRecord*()>& slot,
-    const std::function<absl::Status(ekc::v1::EventRecord&)>& visit) const {
+    const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const {
   const std::string& context = impl_->context;
   rocksdb::ReadOptions read_options;
   read_options.verify_checksums = true;

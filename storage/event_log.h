@@ -238,8 +238,9 @@ class EventLog {
   struct Impl;
   explicit EventLog(std::unique_ptr<Impl> impl);
   // ReadFrom, decoding each record into the message `slot` gives (nullptr: stop, CANCELLED).
-  absl::Status ReadRecords(Sequence from, const std::function<ekc::v1::EventRecord*()>& slot,
-                           const std::function<absl::Status(ekc::v1::EventRecord&)>& visit) const;
+  absl::Status ReadRecords(
+      Sequence from, const std::function<ekc::v1::EventRecord*()>& slot,
+      const std::function<absl::Status(const ekc::v1::EventRecord&)>& visit) const;
   std::unique_ptr<Impl> impl_;
 };
 
